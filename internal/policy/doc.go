@@ -24,11 +24,14 @@
 //     (amr_any, acr_any, max_auth_age) grants nothing. When nothing is granted
 //     and satisfying such a rule would have produced a non-empty grant, the
 //     decision is step_up_required and names the requirement to satisfy.
-//   - Otherwise an empty grant is no_matching_rule when no allow rule matched,
-//     denied_by_rule when deny rules removed everything allow rules granted,
-//     and empty_grant when the allow rules and the request did not intersect.
+//   - Otherwise an empty grant is denied_by_rule when deny rules removed
+//     every base scope that allow rules (or a step-up) would grant,
+//     no_matching_rule when no allow rule matched, and empty_grant when the
+//     matching allow rules and the base set do not intersect.
 //
-// require applies to allow rules only; CheckRule rejects it on deny rules.
+// require applies to allow rules only, and an explicit empty scopes list
+// (which would grant or remove nothing) is ambiguous next to the nil "every
+// scope"; CheckRule rejects both.
 // Decide and Explain share one evaluation: Explain additionally records, rule
 // by rule, which matcher failed and why.
 package policy
