@@ -123,13 +123,23 @@ func (fs Fields) Changes(set *pflag.FlagSet) ([]Change, error) {
 			}
 		}
 	}
-	return fs.unsets(set, out, add)
+	unset, err := fs.unsets(set)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range unset {
+		if err := add(UnsetFlag, n, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
-// unsets appends the --unset changes.
-func (fs Fields) unsets(set *pflag.FlagSet, out []Change, add func(string, string, any) error) ([]Change, error) {
+// unsets returns the paths given to --unset (none when the flag is not
+// defined, as on create).
+func (fs Fields) unsets(set *pflag.FlagSet) ([]string, error) {
 	if set.Lookup(UnsetFlag) == nil {
-		return out, nil
+		return nil, nil
 	}
 	names, err := set.GetStringArray(UnsetFlag)
 	if err != nil {
@@ -140,11 +150,8 @@ func (fs Fields) unsets(set *pflag.FlagSet, out []Change, add func(string, strin
 		if !slices.Contains(valid, n) {
 			return nil, fmt.Errorf("--%s %q: not a field (one of %s)", UnsetFlag, n, strings.Join(valid, ", "))
 		}
-		if err := add(UnsetFlag, n, nil); err != nil {
-			return nil, err
-		}
 	}
-	return out, nil
+	return names, nil
 }
 
 // value reads the flag of f; ok is false when the flag changes nothing
