@@ -30,6 +30,16 @@ type Snapshot struct {
 	Revocations Revocations
 
 	resourceByURI map[string]string
+	idpByID       map[string]int
+}
+
+// IdP returns the IdP with id, enabled or not.
+func (s *Snapshot) IdP(id string) (storage.IdP, bool) {
+	i, ok := s.idpByID[id]
+	if !ok {
+		return storage.IdP{}, false
+	}
+	return s.IdPs[i], true
 }
 
 // MappingKey addresses a subject mapping.

@@ -41,6 +41,7 @@ func load(ctx context.Context, st storage.Store, gen int64, now time.Time) (*Sna
 		Resources:     map[string]storage.Resource{},
 		Mappings:      map[MappingKey]storage.SubjectMapping{},
 		resourceByURI: map[string]string{},
+		idpByID:       map[string]int{},
 	}
 	err := all(ctx, st.ListClients, func(c storage.Client) string {
 		s.Clients[c.ID] = c
@@ -55,6 +56,7 @@ func load(ctx context.Context, st storage.Store, gen int64, now time.Time) (*Sna
 	}
 	if err == nil {
 		err = all(ctx, st.ListIdPs, func(i storage.IdP) string {
+			s.idpByID[i.ID] = len(s.IdPs)
 			s.IdPs = append(s.IdPs, i)
 			return i.ID
 		})
