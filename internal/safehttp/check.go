@@ -36,10 +36,15 @@ func (c *Client) parseTarget(rawURL string, allowedHosts []string) (*url.URL, er
 	return u, nil
 }
 
-// hostAllowed reports whether u's host matches an allowlist entry. Entries
-// are "host" or "host:port" ("[v6]" / "[v6]:port" for IPv6), compared
-// case-insensitively and exactly (no wildcards, no subdomains). An entry
-// without a port admits only the scheme's default port.
+// HostAllowed reports whether u's host matches an entry of allowedHosts, by
+// the rule GetJSON applies: entries are "host" or "host:port" ("[v6]" /
+// "[v6]:port" for IPv6), compared case-insensitively and exactly (no
+// wildcards, no subdomains, no trailing-dot folding). An entry without a
+// port admits only the scheme's default port.
+func HostAllowed(u *url.URL, allowedHosts []string) bool {
+	return hostAllowed(u, allowedHosts)
+}
+
 func hostAllowed(u *url.URL, allowed []string) bool {
 	host := strings.ToLower(u.Hostname())
 	port := u.Port()
