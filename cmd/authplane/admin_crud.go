@@ -22,8 +22,9 @@ type adminResource[T any] struct {
 	coll  func(*adminclient.Client) adminclient.Collection[T]
 	table func([]T) adminclient.Table
 	spec  adminclient.Fields
-	// create replaces the default create output (clients show the secret).
-	create func(cmd *cobra.Command, e *adminEnv, raw json.RawMessage) error
+	// show replaces the default output of create and update (clients show
+	// a secret the server returns).
+	show func(cmd *cobra.Command, e *adminEnv, raw json.RawMessage) error
 }
 
 // command returns the resource's command with list, get, create, update and
@@ -35,6 +36,14 @@ func (r adminResource[T]) command(e *adminEnv) *cobra.Command {
 		r.getCmd(e), r.createCmd(e), r.updateCmd(e), r.deleteCmd(e),
 	)
 	return cmd
+}
+
+// emit prints the object a create or update returned.
+func (r adminResource[T]) emit(cmd *cobra.Command, e *adminEnv, raw json.RawMessage) error {
+	if r.show != nil {
+		return r.show(cmd, e, raw)
+	}
+	return emitRaw(cmd, e, raw, r.table)
 }
 
 func (r adminResource[T]) usage(verb string) string {
@@ -82,10 +91,7 @@ func (r adminResource[T]) createCmd(e *adminEnv) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if r.create != nil {
-				return r.create(cmd, e, raw)
-			}
-			return emitRaw(cmd, e, raw, r.table)
+			return r.emit(cmd, e, raw)
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "JSON or YAML file holding the "+r.noun+" (- for standard input)")
@@ -118,7 +124,7 @@ func (r adminResource[T]) updateCmd(e *adminEnv) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return emitRaw(cmd, e, raw, r.table)
+			return r.emit(cmd, e, raw)
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "JSON or YAML file holding the complete "+r.noun+" (- for standard input)")

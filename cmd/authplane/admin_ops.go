@@ -57,7 +57,7 @@ func adminTokensCmd(e *adminEnv) *cobra.Command {
 }
 
 func adminRevokeCmd(e *adminEnv) *cobra.Command {
-	var client, subject, idp string
+	var client, subject, idp, reason string
 	cmd := &cobra.Command{
 		Use:   "revoke (--client ID | --subject SUBJECT | --idp ID)",
 		Short: "Revoke every token of a client, subject or IdP issued until now",
@@ -67,6 +67,7 @@ func adminRevokeCmd(e *adminEnv) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			req.Reason = reason
 			c, err := e.client()
 			if err != nil {
 				return err
@@ -81,6 +82,7 @@ func adminRevokeCmd(e *adminEnv) *cobra.Command {
 	cmd.Flags().StringVar(&client, "client", "", "client id")
 	cmd.Flags().StringVar(&subject, "subject", "", "local subject")
 	cmd.Flags().StringVar(&idp, "idp", "", "IdP id")
+	cmd.Flags().StringVar(&reason, "reason", "", "note recorded with the revocation")
 	return cmd
 }
 

@@ -16,10 +16,10 @@ const secretNote = "Note: store this client secret now; it cannot be shown again
 func adminClientsCmd(e *adminEnv) *cobra.Command {
 	cmd := adminResource[adminclient.OAuthClient]{
 		use: "clients", short: "registered OAuth clients (agents, resource servers)", noun: "client", keys: []string{"ID"},
-		coll:   (*adminclient.Client).Clients,
-		table:  adminclient.ClientsTable,
-		spec:   adminclient.ClientFields(),
-		create: adminShowCreatedClient,
+		coll:  (*adminclient.Client).Clients,
+		table: adminclient.ClientsTable,
+		spec:  adminclient.ClientFields(),
+		show:  adminShowClientWrite,
 	}.command(e)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "rotate-secret ID",
@@ -44,10 +44,10 @@ func adminClientsCmd(e *adminEnv) *cobra.Command {
 	return cmd
 }
 
-// adminShowCreatedClient prints a created client and, once, its secret: in
-// the JSON (default) as the server sent it, in table mode on its own line;
-// the note goes to standard error.
-func adminShowCreatedClient(cmd *cobra.Command, e *adminEnv, raw json.RawMessage) error {
+// adminShowClientWrite prints a created or updated client and, once, the
+// secret the server may return with it: in the JSON (default) as the server
+// sent it, in table mode on its own line; the note goes to standard error.
+func adminShowClientWrite(cmd *cobra.Command, e *adminEnv, raw json.RawMessage) error {
 	var cc adminclient.CreatedClient
 	if err := json.Unmarshal(raw, &cc); err != nil {
 		return fmt.Errorf("decode response: %w", err)

@@ -107,7 +107,7 @@ func (c *Client) Revoke(ctx context.Context, r RevocationRequest) (Revocation, e
 // of client, subject and idp must be non-empty.
 func RevocationFor(client, subject, idp string) (RevocationRequest, error) {
 	var reqs []RevocationRequest
-	for _, kv := range [...]RevocationRequest{{RevokeClient, client}, {RevokeSubject, subject}, {RevokeIdP, idp}} {
+	for _, kv := range [...]RevocationRequest{{Kind: RevokeClient, Value: client}, {Kind: RevokeSubject, Value: subject}, {Kind: RevokeIdP, Value: idp}} {
 		if kv.Value != "" {
 			reqs = append(reqs, kv)
 		}

@@ -65,9 +65,9 @@ func TestRevocationFor(t *testing.T) {
 		want                 RevocationRequest
 		wantErr              bool
 	}{
-		{"client", "agent-1", "", "", RevocationRequest{RevokeClient, "agent-1"}, false},
-		{"subject", "", "alice", "", RevocationRequest{RevokeSubject, "alice"}, false},
-		{"idp", "", "", "okta", RevocationRequest{RevokeIdP, "okta"}, false},
+		{"client", "agent-1", "", "", RevocationRequest{Kind: RevokeClient, Value: "agent-1"}, false},
+		{"subject", "", "alice", "", RevocationRequest{Kind: RevokeSubject, Value: "alice"}, false},
+		{"idp", "", "", "okta", RevocationRequest{Kind: RevokeIdP, Value: "okta"}, false},
 		{"none", "", "", "", RevocationRequest{}, true},
 		{"two", "agent-1", "alice", "", RevocationRequest{}, true},
 	}

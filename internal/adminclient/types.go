@@ -79,7 +79,9 @@ type IdPStatus struct {
 	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
 	LastAttempt *time.Time `json:"last_attempt,omitempty"`
 	LastError   string     `json:"last_error"`
-	Kids        []string   `json:"kids"`
+	// RefreshRequested is when an admin last asked for a refetch.
+	RefreshRequested *time.Time `json:"refresh_requested,omitempty"`
+	Kids             []string   `json:"kids"`
 }
 
 // Requirement is the step-up requirement of a policy rule.
@@ -147,6 +149,8 @@ const (
 type RevocationRequest struct {
 	Kind  string `json:"kind"`
 	Value string `json:"value"`
+	// Reason is an optional note recorded with the revocation.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Revocation is a recorded bulk revocation.
@@ -155,6 +159,7 @@ type Revocation struct {
 	Value     string    `json:"value"`
 	At        time.Time `json:"at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	Reason    string    `json:"reason,omitempty"`
 }
 
 // AuditEvent is one audit record (DESIGN.md §6).
