@@ -48,7 +48,7 @@ func withParams(t *testing.T, dsn string, params map[string]string) string {
 }
 
 // adminExec runs sql on a short-lived admin connection to the test database.
-func adminExec(t *testing.T, sql string, args ...any) pgconnResult {
+func adminExec(t *testing.T, sql string, args ...any) {
 	t.Helper()
 	ctx := context.WithoutCancel(t.Context())
 	conn, err := pgx.Connect(ctx, testDSN(t))
@@ -56,15 +56,10 @@ func adminExec(t *testing.T, sql string, args ...any) pgconnResult {
 		t.Fatalf("admin connect: %v", err)
 	}
 	defer conn.Close(ctx)
-	tag, err := conn.Exec(ctx, sql, args...)
-	if err != nil {
+	if _, err := conn.Exec(ctx, sql, args...); err != nil {
 		t.Fatalf("admin %q: %v", sql, err)
 	}
-	return pgconnResult{rows: tag.RowsAffected()}
 }
-
-// pgconnResult is what adminExec reports.
-type pgconnResult struct{ rows int64 }
 
 // newSchema creates an empty schema authplane_t_<random hex>, drops it with
 // CASCADE when the test ends and returns its name and a DSN whose
@@ -72,7 +67,9 @@ type pgconnResult struct{ rows int64 }
 func newSchema(t *testing.T) (string, string) {
 	t.Helper()
 	dsn := testDSN(t)
-	schema := "authplane_t_" + hex.EncodeToString([]byte(rand.Text()[:8]))
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	schema := "authplane_t_" + hex.EncodeToString(b[:])
 	adminExec(t, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize())
 	t.Cleanup(func() { adminExec(t, `DROP SCHEMA `+pgx.Identifier{schema}.Sanitize()+` CASCADE`) })
 	return schema, withParams(t, dsn, map[string]string{"search_path": schema})
