@@ -19,9 +19,15 @@ import (
 // MinRSABits is the smallest RSA modulus accepted for RS256 (JWT-02).
 const MinRSABits = 2048
 
-// privateMembers are JWK members that carry private or symmetric key
-// material (RFC 7518 §6.2.2, §6.3.2, §6.4.1; RFC 8037 §2).
-var privateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k", "priv"}
+// isPrivateMember reports whether a JWK member carries private or symmetric
+// key material (RFC 7518 §6.2.2, §6.3.2, §6.4.1; RFC 8037 §2), in any case.
+func isPrivateMember(name string) bool {
+	switch strings.ToLower(name) {
+	case "d", "p", "q", "dp", "dq", "qi", "oth", "k", "priv":
+		return true
+	}
+	return false
+}
 
 // keySet is a filtered key set ready to install.
 type keySet struct {
@@ -82,7 +88,7 @@ func parseKey(raw json.RawMessage, algs []string) (jose.JSONWebKey, error) {
 		return jose.JSONWebKey{}, fmt.Errorf("not a JSON object")
 	}
 	for name := range members {
-		if slices.Contains(privateMembers, strings.ToLower(name)) {
+		if isPrivateMember(name) {
 			return jose.JSONWebKey{}, fmt.Errorf("carries private key material (%q)", name)
 		}
 	}
@@ -119,9 +125,9 @@ func keyFitsAlg(k *jose.JSONWebKey, alg string) bool {
 	}
 	switch pub := k.Key.(type) {
 	case *ecdsa.PublicKey:
-		return alg == "ES256" && pub.Curve == elliptic.P256()
+		return alg == algES256 && pub.Curve == elliptic.P256()
 	case *rsa.PublicKey:
-		return alg == "RS256" && pub.N.BitLen() >= MinRSABits
+		return alg == algRS256 && pub.N.BitLen() >= MinRSABits
 	default:
 		return false
 	}

@@ -13,21 +13,25 @@ import (
 	"github.com/authplane/authplane/internal/storage"
 )
 
-// outages are the ways an IdP's JWKS endpoint can fail.
-var outages = []struct {
+// outage is one way an IdP's JWKS endpoint can fail.
+type outage struct {
 	name  string
 	apply func(p *testIdP)
-}{
-	{"server error", func(p *testIdP) { p.status = http.StatusInternalServerError }},
-	{"stalled", func(p *testIdP) { p.stall = true }},
-	{"not JSON", func(p *testIdP) { p.jwks = []byte("<html>maintenance</html>") }},
-	{"empty key set", func(p *testIdP) { p.jwks = []byte(`{"keys":[]}`) }},
-	{"only a private key", func(p *testIdP) {
-		p.jwks = []byte(`{"keys":[{"kty":"EC","crv":"P-256","kid":"k9","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cLjDK9x8X1VWe5xq4-KoJI"}]}`)
-	}},
-	{"too large", func(p *testIdP) {
-		p.jwks = append([]byte(`{"keys":[],"pad":"`), append(bytes.Repeat([]byte("a"), MaxDocumentBytes), '"', '}')...)
-	}},
+}
+
+func outages() []outage {
+	return []outage{
+		{"server error", func(p *testIdP) { p.status = http.StatusInternalServerError }},
+		{"stalled", func(p *testIdP) { p.stall = true }},
+		{"not JSON", func(p *testIdP) { p.jwks = []byte("<html>maintenance</html>") }},
+		{"empty key set", func(p *testIdP) { p.jwks = []byte(`{"keys":[]}`) }},
+		{"only a private key", func(p *testIdP) {
+			p.jwks = []byte(`{"keys":[{"kty":"EC","crv":"P-256","kid":"k9","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cLjDK9x8X1VWe5xq4-KoJI"}]}`)
+		}},
+		{"too large", func(p *testIdP) {
+			p.jwks = append([]byte(`{"keys":[],"pad":"`), append(bytes.Repeat([]byte("a"), MaxDocumentBytes), '"', '}')...)
+		}},
+	}
 }
 
 // TestRAS29_OutageServesLastKnownGoodUntilMaxStale: while the IdP fails,
@@ -35,7 +39,7 @@ var outages = []struct {
 // resolution fails with ErrKeysUnavailable; a failed fetch never replaces
 // them, and every outcome is persisted.
 func TestRAS29_OutageServesLastKnownGoodUntilMaxStale(t *testing.T) {
-	for _, outage := range outages {
+	for _, outage := range outages() {
 		t.Run(outage.name, func(t *testing.T) {
 			priv, jwk := ecKey(t, "k1")
 			p := newTestIdP(t, jwk)

@@ -29,7 +29,10 @@ const (
 )
 
 // Algorithms an ID-JAG may be signed with (DESIGN.md §2).
-var supportedAlgs = []string{"ES256", "RS256"}
+const (
+	algES256 = "ES256"
+	algRS256 = "RS256"
+)
 
 // KeyStateStore is the part of storage.IdPKeys the registry needs.
 type KeyStateStore interface {
@@ -94,7 +97,7 @@ type entry struct {
 }
 
 // NewRegistry returns an empty registry that persists key state in store
-// and fetches through fetcher.
+// and fetches through fetcher (both required); load it with Update.
 func NewRegistry(store KeyStateStore, fetcher Fetcher, opts Options) *Registry {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -198,11 +201,12 @@ func sameList(a, b []string) bool {
 
 // effectiveAlgs is AllowedAlgs ∩ {ES256, RS256}; nil means both.
 func effectiveAlgs(allowed []string) []string {
+	supported := []string{algES256, algRS256}
 	if allowed == nil {
-		return slices.Clone(supportedAlgs)
+		return supported
 	}
 	var out []string
-	for _, a := range supportedAlgs {
+	for _, a := range supported {
 		if slices.Contains(allowed, a) {
 			out = append(out, a)
 		}
