@@ -99,8 +99,8 @@ func testAudit(t *testing.T, open Opener) {
 			if len(got) != size {
 				t.Fatalf("page %d after %q: %d events, want %d", pageNo, after, len(got), size)
 			}
-			assertEqual(t, fmt.Sprintf("page %d", pageNo), all[pageNo*10:pageNo*10+size], got)
 			if size > 0 {
+				assertEqual(t, fmt.Sprintf("page %d", pageNo), all[pageNo*10:pageNo*10+size], got)
 				after = strconv.FormatInt(got[size-1].Seq, 10)
 			}
 		}

@@ -50,12 +50,7 @@ func testConsumeWithAudit(t *testing.T, open Opener) {
 	t.Run("64 goroutines racing yield one winner and one event", func(t *testing.T) {
 		ctx, s := ctxFor(t), open(t)
 		var seqs [racers]int64
-		next := make(chan int, racers)
-		for i := range racers {
-			next <- i
-		}
-		errs := race(racers, func() error {
-			i := <-next
+		errs := race(racers, func(i int) error {
 			ev, err := s.ConsumeJTIWithAudit(ctx, j, fullEvent(i))
 			seqs[i] = ev.Seq
 			return err

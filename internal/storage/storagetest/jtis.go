@@ -28,7 +28,7 @@ func testJTIs(t *testing.T, open Opener) {
 	t.Run("64 goroutines consuming one pair yield exactly one success", func(t *testing.T) {
 		ctx, s := ctxFor(t), open(t)
 		j := storage.ConsumedJTI{Issuer: "https://idp.example", JTI: "raced", ExpiresAt: exp}
-		errs := race(racers, func() error { return s.ConsumeJTI(ctx, j) })
+		errs := race(racers, func(int) error { return s.ConsumeJTI(ctx, j) })
 		checkOneWinner(t, errs)
 	})
 	t.Run("same jti under two issuers are two pairs", func(t *testing.T) {
@@ -102,15 +102,16 @@ func testPurgeJTIs(open Opener) func(t *testing.T) {
 	}
 }
 
-// race runs fn in n goroutines released at once and returns their errors.
-func race(n int, fn func() error) []error {
+// race runs fn(i) for i in [0, n) in goroutines released at once and
+// returns their errors, indexed by i.
+func race(n int, fn func(i int) error) []error {
 	errs := make([]error, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			errs[i] = fn()
+			errs[i] = fn(i)
 		})
 	}
 	close(start)

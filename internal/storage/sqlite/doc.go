@@ -1,0 +1,40 @@
+// Package sqlite is AuthPlane's embedded storage backend (DESIGN.md §7):
+// one database file, no CGO (modernc.org/sqlite), migrations embedded and
+// applied with goose at Open.
+//
+// # Durability
+//
+// The database runs in WAL mode with synchronous=FULL. In WAL mode,
+// synchronous=NORMAL only syncs at checkpoints, so a power loss or kernel
+// crash can roll back transactions that already committed. For AuthPlane a
+// commit is a promise made to a client: once a token has been returned,
+// its consumed jti and its audit record must survive a crash (DESIGN.md §9,
+// "kill -9 during load"; RAS-24). A rolled-back jti would make a replay of
+// the same assertion succeed after restart. FULL syncs the WAL on every
+// commit, which is what makes "committed" mean "durable".
+//
+// # Connections
+//
+// Every write and every transaction runs on one writer connection
+// (MaxOpenConns 1) opened with _txlock=immediate, so BEGIN takes SQLite's
+// write lock at once instead of upgrading a read lock mid-transaction, the
+// usual source of SQLITE_BUSY. Concurrent writers queue in database/sql's
+// pool rather than spinning in busy_timeout. Reads outside transactions
+// use a separate pool of query_only connections; in WAL mode they never
+// block the writer nor wait for it. busy_timeout (5 s) covers other
+// processes sharing the file (for example the CLI during a server run).
+//
+// # Schema
+//
+// One table per aggregate, with real columns for ids and filterable fields.
+// Optional lists and maps are JSON TEXT, so nil ("no restriction", JSON
+// null) and empty ("deny all", []) stay distinct. Times are INTEGER unix
+// milliseconds UTC (NULL for the zero time); durations INTEGER
+// nanoseconds. Consumed jtis are keyed by sha256(issuer || 0x00 || jti) and
+// inserted with a single INSERT … ON CONFLICT DO NOTHING. Audit events keep
+// their filter fields as columns and the whole event as JSON.
+//
+// A one-row generation table is incremented in the same transaction as
+// every configuration change; Changes signals this process's subscribers
+// after such a commit, and other processes notice by polling Generation.
+package sqlite
