@@ -68,7 +68,7 @@ func runAdmin(t *testing.T, url string, args ...string) (string, string, error) 
 	return out.String(), errOut.String(), err
 }
 
-func sameJSON(t *testing.T, got, want string) {
+func adminSameJSON(t *testing.T, got, want string) {
 	t.Helper()
 	var g, w any
 	if err := json.Unmarshal([]byte(got), &g); err != nil {
@@ -174,7 +174,7 @@ func TestAdminCommands(t *testing.T) {
 					t.Errorf("call %d = %s %s, want %s %s", i, c.method, c.path, w.method, w.path)
 				}
 				if w.body != "" || c.body != "" {
-					sameJSON(t, c.body, w.body)
+					adminSameJSON(t, c.body, w.body)
 				}
 			}
 		})
