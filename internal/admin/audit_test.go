@@ -35,7 +35,7 @@ func TestAuditList(t *testing.T) {
 		{"by jti", url.Values{"jti": {"tok-1"}}, []string{"token.issued"}},
 		{"by resource", url.Values{"resource": {"https://r.example.com"}}, []string{"admin.resource.create"}},
 		{"since", url.Values{"since": {t0.Add(time.Minute).Format(time.RFC3339)}}, []string{"admin.client.create", "admin.resource.create", "token.issued"}},
-		{"until", url.Values{"until": {t0.Format(time.RFC3339)}}, []string{"admin.client.create"}},
+		{"until is exclusive", url.Values{"until": {t0.Add(time.Minute).Format(time.RFC3339)}}, []string{"admin.client.create"}},
 		{"no match", url.Values{"outcome": {"failure"}}, []string{}},
 	}
 	for _, tc := range tests {

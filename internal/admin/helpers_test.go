@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/authplane/authplane/internal/secret"
 	"github.com/authplane/authplane/internal/storage"
+	"github.com/authplane/authplane/internal/storage/sqlite"
 )
 
 // testToken is the admin bearer token of every test server.
@@ -76,7 +78,12 @@ func newEnv(t *testing.T, opts ...func(*Deps)) *env {
 // openStore returns a fresh empty store for one test.
 func openStore(t *testing.T) storage.Store {
 	t.Helper()
-	return newMemStore()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // resp is a recorded response.
