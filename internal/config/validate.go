@@ -22,7 +22,7 @@ func Validate(cfg *Config, source map[string]string) []Problem {
 	v.issuer(cfg)
 	v.addr("public_addr", cfg.PublicAddr)
 	v.addr("admin_addr", cfg.AdminAddr)
-	if cfg.PublicAddr != "" && cfg.PublicAddr == cfg.AdminAddr {
+	if cfg.PublicAddr != "" && cfg.PublicAddr == cfg.AdminAddr && !strings.HasSuffix(cfg.PublicAddr, ":0") {
 		v.add("admin_addr", "must differ from public_addr: the admin API never shares the public listener")
 	}
 	v.store(cfg)
