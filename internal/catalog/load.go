@@ -35,41 +35,38 @@ func (r Revocations) Revoked(jti, clientID, subject, idpID string, iat time.Time
 }
 
 func load(ctx context.Context, st storage.Store, gen int64, now time.Time) (*Snapshot, error) {
-	s := &Snapshot{
-		Generation:    gen,
-		Clients:       map[string]storage.Client{},
-		Resources:     map[string]storage.Resource{},
-		Mappings:      map[MappingKey]storage.SubjectMapping{},
-		resourceByURI: map[string]string{},
-		idpByID:       map[string]int{},
-	}
+	var (
+		clients   []storage.Client
+		resources []storage.Resource
+		idps      []storage.IdP
+		policies  []storage.Policy
+		mappings  []storage.SubjectMapping
+	)
 	err := all(ctx, st.ListClients, func(c storage.Client) string {
-		s.Clients[c.ID] = c
+		clients = append(clients, c)
 		return c.ID
 	})
 	if err == nil {
 		err = all(ctx, st.ListResources, func(r storage.Resource) string {
-			s.Resources[r.ID] = r
-			s.resourceByURI[CanonicalURI(r.URI)] = r.ID
+			resources = append(resources, r)
 			return r.ID
 		})
 	}
 	if err == nil {
 		err = all(ctx, st.ListIdPs, func(i storage.IdP) string {
-			s.idpByID[i.ID] = len(s.IdPs)
-			s.IdPs = append(s.IdPs, i)
+			idps = append(idps, i)
 			return i.ID
 		})
 	}
 	if err == nil {
 		err = all(ctx, st.ListPolicies, func(p storage.Policy) string {
-			s.Policies = append(s.Policies, p)
+			policies = append(policies, p)
 			return p.ID
 		})
 	}
 	if err == nil {
 		err = all(ctx, st.ListSubjectMappings, func(m storage.SubjectMapping) string {
-			s.Mappings[MappingKey{m.IdPID, m.ExternalSubject}] = m
+			mappings = append(mappings, m)
 			return m.IdPID + "\x00" + m.ExternalSubject
 		})
 	}
@@ -80,8 +77,39 @@ func load(ctx context.Context, st storage.Store, gen int64, now time.Time) (*Sna
 	if err != nil {
 		return nil, fmt.Errorf("catalog: load revocations: %w", err)
 	}
-	s.Revocations = indexRevocations(revs)
-	return s, nil
+	return NewSnapshot(gen, clients, resources, idps, policies, mappings, revs), nil
+}
+
+// NewSnapshot indexes the given records into a Snapshot. Load uses it with
+// what the store lists; tests use it to build a snapshot without a store.
+// Every revocation given is indexed (the store already dropped expired ones).
+func NewSnapshot(gen int64, clients []storage.Client, resources []storage.Resource, idps []storage.IdP,
+	policies []storage.Policy, mappings []storage.SubjectMapping, revs []storage.Revocation) *Snapshot {
+	s := &Snapshot{
+		Generation:    gen,
+		Clients:       make(map[string]storage.Client, len(clients)),
+		Resources:     make(map[string]storage.Resource, len(resources)),
+		IdPs:          idps,
+		Policies:      policies,
+		Mappings:      make(map[MappingKey]storage.SubjectMapping, len(mappings)),
+		Revocations:   indexRevocations(revs),
+		resourceByURI: make(map[string]string, len(resources)),
+		idpByID:       make(map[string]int, len(idps)),
+	}
+	for _, c := range clients {
+		s.Clients[c.ID] = c
+	}
+	for _, r := range resources {
+		s.Resources[r.ID] = r
+		s.resourceByURI[CanonicalURI(r.URI)] = r.ID
+	}
+	for i, idp := range idps {
+		s.idpByID[idp.ID] = i
+	}
+	for _, m := range mappings {
+		s.Mappings[MappingKey{m.IdPID, m.ExternalSubject}] = m
+	}
+	return s
 }
 
 // all pages through a list method, calling add for each record; add returns
