@@ -108,6 +108,20 @@ func isUnique(err error) bool {
 	return false
 }
 
+// isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED (any extended
+// code).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
+}
+
 // mapErr turns unique violations into storage.ErrConflict, keeping the
 // driver error in the chain for the operator.
 func mapErr(err error) error {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -74,11 +75,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	s := &Store{log: log, hub: newHub()}
 	var err error
-	if s.writer, err = openPool(ctx, writerDSN(path), 1); err != nil {
-		return nil, fmt.Errorf("sqlite: open writer: %w", err)
-	}
-	if err := checkWAL(ctx, s.writer); err != nil {
-		return nil, errors.Join(err, s.writer.Close())
+	if s.writer, err = openWriter(ctx, path); err != nil {
+		return nil, err
 	}
 	if !opts.SkipMigrate {
 		if err := s.Migrate(ctx); err != nil {
@@ -90,6 +88,32 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	log.Debug("sqlite store opened", slog.String("path", path))
 	return s, nil
+}
+
+// openWriter opens the writer pool. Switching a new file to WAL needs an
+// exclusive lock and SQLite may report SQLITE_BUSY for it without waiting
+// in busy_timeout (for example when several processes start on one new
+// file), so that step is retried with a short backoff.
+func openWriter(ctx context.Context, path string) (*sql.DB, error) {
+	const attempts = 20
+	for i := 1; ; i++ {
+		db, err := openPool(ctx, writerDSN(path), 1)
+		if err == nil {
+			if err = checkWAL(ctx, db); err != nil {
+				err = errors.Join(err, db.Close())
+			} else {
+				return db, nil
+			}
+		}
+		if !isBusy(err) || i == attempts {
+			return nil, fmt.Errorf("sqlite: open writer: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("sqlite: open writer: %w", errors.Join(err, ctx.Err()))
+		case <-time.After(time.Duration(i) * 10 * time.Millisecond):
+		}
+	}
 }
 
 // openPool opens a pool of at most n long-lived connections and checks
@@ -124,24 +148,59 @@ func checkWAL(ctx context.Context, db *sql.DB) error {
 
 // Migrate applies every pending embedded migration on the writer
 // connection. It is idempotent and cheap when nothing is pending.
+//
+// Several processes may start on one file at once. goose itself retries
+// creating its version table; beyond that, a migration that fails because
+// another process applied it first is recognised by re-reading the applied
+// versions: if nothing is pending any more, Migrate succeeds.
 func (s *Store) Migrate(ctx context.Context) error {
+	const attempts = 5
+	err := s.migrateOnce(ctx)
+	for i := 1; err != nil && i <= attempts; i++ {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("sqlite: migrate: %w", errors.Join(err, ctx.Err()))
+		case <-time.After(time.Duration(i) * 50 * time.Millisecond):
+		}
+		p, perr := s.migrations()
+		if perr != nil {
+			return fmt.Errorf("sqlite: migrate: %w", perr)
+		}
+		pending, perr := p.HasPending(ctx)
+		if perr == nil && !pending {
+			s.log.Info("sqlite migrations applied by another process", slog.Any("first_error", err))
+			return nil
+		}
+		err = s.migrateOnce(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	return nil
+}
+
+// migrations returns a goose provider over the embedded migrations; it
+// uses no goose global state.
+func (s *Store) migrations() (*goose.Provider, error) {
 	fsys, err := fs.Sub(migrationFS, "migrations")
 	if err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
+		return nil, err
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.writer, fsys, goose.WithDisableGlobalRegistry(true))
+	return goose.NewProvider(goose.DialectSQLite3, s.writer, fsys, goose.WithDisableGlobalRegistry(true))
+}
+
+// migrateOnce runs goose Up once and logs what it applied.
+func (s *Store) migrateOnce(ctx context.Context) error {
+	p, err := s.migrations()
 	if err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
+		return err
 	}
 	results, err := p.Up(ctx)
-	if err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
-	}
 	for _, r := range results {
 		s.log.Info("sqlite migration applied", slog.Int64("version", r.Source.Version),
 			slog.Duration("duration", r.Duration))
 	}
-	return nil
+	return err
 }
 
 // Ping implements storage.Store: both pools must answer.
