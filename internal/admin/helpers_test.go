@@ -211,13 +211,19 @@ func (e *env) events() []storage.AuditEvent {
 // metadata; it returns that event.
 func (e *env) oneEvent(n int, typ string) storage.AuditEvent {
 	e.t.Helper()
+	return e.oneEventWith(n, typ, "success")
+}
+
+// oneEventWith is oneEvent for an event with this outcome.
+func (e *env) oneEventWith(n int, typ, outcome string) storage.AuditEvent {
+	e.t.Helper()
 	evs := e.events()
 	if len(evs) != n+1 {
 		e.t.Fatalf("%d audit events appended, want exactly 1: %+v", len(evs)-n, evs[n:])
 	}
 	ev := evs[n]
-	if ev.Type != typ || ev.Outcome != "success" || ev.Actor != ActorAdmin || ev.ID == "" {
-		e.t.Fatalf("event = %s/%s by %q (id %q), want %s/success by admin", ev.Type, ev.Outcome, ev.Actor, ev.ID, typ)
+	if ev.Type != typ || ev.Outcome != outcome || ev.Actor != ActorAdmin || ev.ID == "" {
+		e.t.Fatalf("event = %s/%s by %q (id %q), want %s/%s by admin", ev.Type, ev.Outcome, ev.Actor, ev.ID, typ, outcome)
 	}
 	if ev.RequestID != fmt.Sprintf("req-%d", e.reqN) || ev.RemoteIP != "127.0.0.1" || ev.UserAgent != "admin-test" {
 		e.t.Fatalf("event request metadata = %q %q %q", ev.RequestID, ev.RemoteIP, ev.UserAgent)

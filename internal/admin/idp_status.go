@@ -58,19 +58,31 @@ func (s *Service) GetIdPStatus(ctx context.Context, id string) (IdPStatus, error
 	if _, err := s.d.Store.GetIdP(ctx, id); err != nil {
 		return IdPStatus{}, err
 	}
+	var out IdPStatus
 	if s.d.IdPs != nil {
-		return s.d.IdPs.Status(ctx, id)
+		var err error
+		if out, err = s.d.IdPs.Status(ctx, id); err != nil {
+			return IdPStatus{}, err
+		}
+	} else {
+		st, err := keyState(ctx, s.d.Store, id)
+		if err != nil {
+			return IdPStatus{}, err
+		}
+		out = StatusFromKeyState(st)
 	}
-	st, err := keyState(ctx, s.d.Store, id)
-	if err != nil {
-		return IdPStatus{}, err
+	if out.Kids == nil {
+		out.Kids = []string{}
 	}
-	return StatusFromKeyState(st), nil
+	return out, nil
 }
 
 // RefreshIdP refetches the key set of the IdP with id through the IdP
-// operator and records the outcome. Without an operator it records a
-// refresh request, which makes every instance refetch on next use.
+// operator and records the outcome: a failed fetch still answers the
+// status (with last_error) and is audited with outcome "failure". Without
+// an operator, or when the operator has no state for the IdP (a disabled
+// one, say), it records a refresh request instead, which makes every
+// instance refetch on next use.
 func (s *Service) RefreshIdP(ctx context.Context, c Caller, id string) (IdPStatus, error) {
 	idp, err := s.d.Store.GetIdP(ctx, id)
 	if err != nil {
@@ -83,13 +95,23 @@ func (s *Service) RefreshIdP(ctx context.Context, c Caller, id string) (IdPStatu
 	if s.d.IdPs == nil {
 		return s.requestRefresh(ctx, c, idp)
 	}
-	st, err := s.d.IdPs.Refresh(ctx, id)
-	if err != nil {
-		return IdPStatus{}, err
+	st, ferr := s.d.IdPs.Refresh(ctx, id)
+	if st.IdPID == "" {
+		s.d.Logger.Warn("admin: IdP refresh failed; recording a refresh request instead", "idp_id", id, "err", ferr)
+		return s.requestRefresh(ctx, c, idp)
 	}
 	out := StatusFromKeyState(st)
+	if ferr != nil && out.LastError == "" {
+		out.LastError = ferr.Error()
+	}
+	tag := idpTag(id, idp.Issuer)
 	err = s.d.Store.WithTx(ctx, func(tx storage.Tx) error {
-		return s.record(ctx, tx, c, "admin.idp.refresh", StatusFromKeyState(before), out, idpTag(id, idp.Issuer))
+		return s.record(ctx, tx, c, "admin.idp.refresh", StatusFromKeyState(before), out, func(e *storage.AuditEvent) {
+			tag(e)
+			if ferr != nil {
+				e.Outcome, e.Reason = "failure", "idp_keys_fetch_failed"
+			}
+		})
 	})
 	return out, err
 }

@@ -129,12 +129,13 @@ func TestIdPDeleteRefusedWhileReferenced(t *testing.T) {
 // fakeIdPs is an IdPOperator that reports a fixed fetch outcome.
 type fakeIdPs struct {
 	state storage.IdPKeyState
+	err   error
 	calls []string
 }
 
 func (f *fakeIdPs) Refresh(ctx context.Context, id string) (storage.IdPKeyState, error) {
 	f.calls = append(f.calls, "refresh "+id)
-	return f.state, nil
+	return f.state, f.err
 }
 
 func (f *fakeIdPs) Status(ctx context.Context, id string) (IdPStatus, error) {
@@ -164,6 +165,29 @@ func TestIdPRefreshAndStatus(t *testing.T) {
 	}
 	e.call("POST", "/admin/v1/idps/ghost/refresh", nil).problem(t, http.StatusNotFound, "not-found")
 	e.call("GET", "/admin/v1/idps/ghost/status", nil).problem(t, http.StatusNotFound, "not-found")
+
+	// A failed fetch still answers the status and is audited as a failure.
+	op.err = errors.New("jwks: 503 from https://idp.example.com/jwks")
+	op.state.LastError = ""
+	e.call("POST", "/admin/v1/idps/okta/refresh", nil).must(t, http.StatusOK, &st)
+	if st.LastError != op.err.Error() || len(st.Kids) != 2 {
+		t.Fatalf("status after a failed fetch = %+v", st)
+	}
+	if ev := e.oneEventWith(2, "admin.idp.refresh", "failure"); ev.Reason != "idp_keys_fetch_failed" {
+		t.Fatalf("failed refresh event = %+v", ev)
+	}
+}
+
+func TestIdPRefreshFallsBackToARequest(t *testing.T) {
+	op := &fakeIdPs{err: errors.New("idp: unknown IdP \"okta\"")}
+	e := newEnv(t, func(d *Deps) { d.IdPs = op })
+	e.call("POST", "/admin/v1/idps", idpObj("okta", "https://idp.example.com").with("enabled", false)).must(t, http.StatusCreated, nil)
+	var st IdPStatus
+	e.call("POST", "/admin/v1/idps/okta/refresh", nil).must(t, http.StatusOK, &st)
+	if !st.RefreshRequested.Equal(e.clk.Now()) || st.Kids == nil {
+		t.Fatalf("status = %+v", st)
+	}
+	e.oneEvent(1, "admin.idp.refresh")
 }
 
 func TestIdPRefreshWithoutOperatorRequestsRefetch(t *testing.T) {

@@ -40,7 +40,8 @@ type KeyRotator interface {
 // IdPOperator is the part of the trusted-IdP registry the admin API drives.
 type IdPOperator interface {
 	// Refresh refetches the IdP's key set now and returns the resulting
-	// state; a failed fetch is reported in the state's LastError.
+	// state. A failed fetch returns the state (LastError set) together with
+	// the fetch error; a zero state with an error means nothing was done.
 	Refresh(ctx context.Context, idpID string) (storage.IdPKeyState, error)
 	// Status reports the IdP's key-set status.
 	Status(ctx context.Context, idpID string) (IdPStatus, error)
