@@ -13,20 +13,24 @@ import (
 // assertion (≤ 16 KiB). The cost estimate assumes it for every input value.
 const maxInputSize = 64 << 10
 
+// MaxConditionLength bounds a condition's source, in bytes, which keeps
+// compiling a rule cheap whatever an admin submits.
+const MaxConditionLength = 4096
+
 // compileCondition compiles a rule's CEL condition; "" means no condition
 // and yields a nil program.
 func compileCondition(env *cel.Env, expr string, costLimit uint64) (cel.Program, []FieldError) {
 	if expr == "" {
 		return nil, nil
 	}
+	if len(expr) > MaxConditionLength {
+		return nil, []FieldError{{Field: "condition", Reason: fmt.Sprintf("%d bytes long, more than %d", len(expr), MaxConditionLength)}}
+	}
 	ast, iss := env.Compile(expr)
 	if iss.Err() != nil {
 		fes := make([]FieldError, 0, len(iss.Errors()))
 		for _, e := range iss.Errors() {
-			fes = append(fes, FieldError{
-				Field:  "condition",
-				Reason: fmt.Sprintf("line %d, column %d: %s", e.Location.Line(), e.Location.Column()+1, e.Message),
-			})
+			fes = append(fes, FieldError{Field: "condition", Reason: celErrorReason(e)})
 		}
 		return nil, fes
 	}
@@ -45,6 +49,15 @@ func compileCondition(env *cel.Env, expr string, costLimit uint64) (cel.Program,
 		return nil, []FieldError{{Field: "condition", Reason: err.Error()}}
 	}
 	return prg, nil
+}
+
+// celErrorReason renders a CEL compile error with its 1-based line and
+// column when it has one (parser limits report no position).
+func celErrorReason(e *cel.Error) string {
+	if e.Location == nil || e.Location.Line() < 1 {
+		return e.Message
+	}
+	return fmt.Sprintf("line %d, column %d: %s", e.Location.Line(), e.Location.Column()+1, e.Message)
 }
 
 // inputSizeEstimator bounds every value reachable from a variable by

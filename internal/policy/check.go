@@ -21,11 +21,11 @@ func (f FieldError) Error() string {
 // CheckRule validates one rule as the admin API and the declarative seed
 // do on write: id present, effect allow or deny, no empty values in matcher
 // lists, scopes nil or a non-empty list of RFC 6749 §3.3 scope tokens,
-// require only on allow
-// rules with max_auth_age ≥ 0, and a CEL condition that compiles, has type
-// bool and whose estimated worst-case cost is within opts. A CEL problem's
-// Reason carries its line and column. It returns nil for a valid rule and
-// validates disabled rules too.
+// require only on allow rules with max_auth_age ≥ 0, and a CEL condition of
+// at most MaxConditionLength bytes that compiles, has type bool and whose
+// estimated worst-case cost is within opts. A CEL problem's Reason carries
+// its line and column. It returns nil for a valid rule, and checks disabled
+// rules too.
 func CheckRule(p storage.Policy, opts Options) []FieldError {
 	env, err := newEnv()
 	if err != nil {

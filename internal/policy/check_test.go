@@ -50,6 +50,10 @@ func TestCheckRule(t *testing.T) {
 		{name: "CEL within a raised limit", p: allow("a", nil, cond(`groups.exists(g, g == "eng")`)), opts: Options{MaxConditionCost: 500_000}},
 		{name: "CEL over a lowered limit", p: allow("a", nil, cond(`groups.exists(g, g == "eng")`)), opts: Options{MaxConditionCost: 1000},
 			want: []string{"exceeds the limit 1000"}},
+		{name: "CEL too long", p: allow("a", nil, cond(strings.Repeat("true && ", 512)+"true")),
+			want: []string{"condition: 4100 bytes long, more than 4096"}},
+		{name: "CEL nesting beyond the parser's limit has no position", p: allow("a", nil, cond(strings.Repeat("(", 300)+"true"+strings.Repeat(")", 300))),
+			want: []string{"condition: expression recursion limit exceeded"}},
 		{name: "several problems at once", p: mkRule("", "maybe", nil, cond(`(`)),
 			want: []string{"id: required", "effect:", "condition: line 1"}},
 	}

@@ -2,18 +2,14 @@ package policy
 
 import "slices"
 
-// tally collects the rules that matched one input. Its slices start on
-// arrays inside the struct so that typical decisions do not allocate.
+// tally collects the rules that matched one input.
 type tally struct {
 	allow, deny, stepUp []*rule
-	bufA, bufD, bufS    [8]*rule
 }
 
-func (t *tally) init() {
-	t.allow, t.deny, t.stepUp = t.bufA[:0], t.bufD[:0], t.bufS[:0]
-}
-
-func (t *tally) add(r *rule, o outcome) {
+// add returns t with r filed under o. It works on a copy so that the
+// slices' stack arrays in decide do not escape.
+func (t tally) add(r *rule, o outcome) tally {
 	switch {
 	case o == matched && r.deny:
 		t.deny = append(t.deny, r)
@@ -22,6 +18,7 @@ func (t *tally) add(r *rule, o outcome) {
 	case o == needsStepUp:
 		t.stepUp = append(t.stepUp, r)
 	}
+	return t
 }
 
 // decide is the one evaluation behind Decide and Explain. With traces nil it
@@ -30,12 +27,13 @@ func (t *tally) add(r *rule, o outcome) {
 // outside the index candidates fail the idps or resources matcher, so both
 // reach the same decision.
 func (e *Engine) decide(in *Input, traces *[]RuleTrace) Decision {
-	var t tally
-	t.init()
+	// Typical decisions match few rules: start on stack arrays.
+	var bufA, bufD, bufS [8]*rule
+	t := tally{allow: bufA[:0], deny: bufD[:0], stepUp: bufS[:0]}
 	if traces == nil {
 		c := e.index.candidates(in.IdPID, in.ResourceID)
 		for r := c.next(); r != nil; r = c.next() {
-			t.add(r, evalRule(r, in, nil))
+			t = t.add(r, evalRule(r, in, nil))
 		}
 	} else {
 		for _, r := range e.rules {
@@ -43,7 +41,7 @@ func (e *Engine) decide(in *Input, traces *[]RuleTrace) Decision {
 			if !r.disabled {
 				o := evalRule(r, in, &tr)
 				tr.Matched, tr.StepUp = o == matched, o == needsStepUp
-				t.add(r, o)
+				t = t.add(r, o)
 			}
 			*traces = append(*traces, tr)
 		}
