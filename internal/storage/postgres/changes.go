@@ -27,7 +27,8 @@ const (
 // re-read every PollInterval. The first LISTEN is in place when Changes
 // returns (unless it failed; then it is retried in the background). The
 // channel has a buffer of one, so bursts coalesce, and it is closed when ctx
-// ends or the store is closed.
+// ends or the store is closed. Each call holds its own connection (outside
+// the pool) for as long as ctx lives, so servers subscribe once.
 func (s *Store) Changes(ctx context.Context) <-chan struct{} {
 	ch := make(chan struct{}, 1)
 	s.mu.Lock()
