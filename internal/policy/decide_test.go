@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -222,4 +224,33 @@ func manyGroups(n int) []string {
 		g[i] = "group"
 	}
 	return g
+}
+
+// TestDecideConcurrent shares one Engine between goroutines, as the token
+// endpoint does; run with -race.
+func TestDecideConcurrent(t *testing.T) {
+	e := mustCompile(t, benchRules(), Options{})
+	ins := benchInputs()
+	want := make([]Decision, len(ins))
+	for i, in := range ins {
+		want[i] = e.Decide(in)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 200 {
+				k := (i + g) % len(ins)
+				if d := e.Decide(ins[k]); !decisionsEqual(d, want[k]) {
+					errs <- fmt.Sprintf("input %d: %+v, want %+v", k, d, want[k])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }
