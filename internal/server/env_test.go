@@ -25,6 +25,7 @@ const (
 	testAdminToken = "test-admin-token-0123456789abcdef0123456789"
 	githubURI      = "https://mcp.example.com/github"
 	jiraURI        = "https://mcp.example.com/jira"
+	testKEK        = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 )
 
 // env is a running AuthPlane on SQLite in a temp dir with a test IdP.
@@ -58,7 +59,8 @@ func newEnv(t *testing.T, o envOpts) *env {
 		"log.level": "error",
 	}
 	if o.store != "" {
-		flags["store"] = o.store
+		// Instances sharing a store share its key-encryption key.
+		flags["store"], flags["kek"] = o.store, testKEK
 	}
 	cfg, err := config.Load(config.LoadOptions{Environ: []string{}, Flags: flags})
 	if err != nil {

@@ -1,0 +1,93 @@
+package server
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authplane/authplane/internal/storage/pgtest"
+	"github.com/authplane/authplane/internal/testidp"
+)
+
+// twoInstances starts two servers on one fresh PostgreSQL schema at the
+// same moment (both migrate: no migration race may fail either), sharing one
+// test IdP.
+func twoInstances(t *testing.T) (*env, *env) {
+	t.Helper()
+	_, dsn := pgtest.Schema(t)
+	idp := testidp.New()
+	t.Cleanup(idp.Close)
+	var a, b *env
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a = newEnv(t, envOpts{store: dsn, idp: idp}) }()
+	go func() { defer wg.Done(); b = newEnv(t, envOpts{store: dsn, idp: idp}) }()
+	wg.Wait()
+	if a == nil || b == nil {
+		t.FailNow()
+	}
+	return a, b
+}
+
+// TestPostgres_TwoInstancesStartTogetherAndShareReplayGate: the issue's
+// acceptance — two instances start together on one PostgreSQL; 64 identical
+// submissions split across them yield exactly one 200.
+func TestPostgres_TwoInstancesStartTogetherAndShareReplayGate(t *testing.T) {
+	a, b := twoInstances(t)
+	a.standardSetup()
+	b.secrets = a.secrets
+	waitFor(t, func() bool { return b.exchangeReady() })
+	if got := replayRace(t, []*env{a, b}, 64); got != 1 {
+		t.Fatalf("%d successes across two instances, want exactly 1", got)
+	}
+}
+
+// TestPostgres_ChangesReachOtherInstance: disabling a client and rotating
+// keys through instance A take effect on instance B within a second.
+func TestPostgres_ChangesReachOtherInstance(t *testing.T) {
+	a, b := twoInstances(t)
+	a.standardSetup()
+	b.secrets = a.secrets
+	waitFor(t, func() bool { return b.exchangeReady() })
+	var rot struct {
+		Kid string `json:"kid"`
+	}
+	a.mustAdmin("POST", "/admin/v1/keys/rotate", nil, &rot)
+	waitFor(t, func() bool {
+		for _, k := range b.fetchJWKS().Keys {
+			if k.KeyID == rot.Kid {
+				return true
+			}
+		}
+		return false
+	})
+	var c map[string]any
+	a.mustAdmin("GET", "/admin/v1/clients/agent-basic", nil, &c)
+	c["enabled"] = false
+	delete(c, "created_at")
+	delete(c, "updated_at")
+	a.mustAdmin("PUT", "/admin/v1/clients/agent-basic", c, nil)
+	waitFor(t, func() bool {
+		r := b.exchange("agent-basic", b.idp.Mint(b.grant()), nil)
+		return r.Status == http.StatusUnauthorized
+	})
+}
+
+// exchangeReady reports whether this instance already grants (its catalog
+// has caught up with the setup made on the other instance).
+func (e *env) exchangeReady() bool {
+	return e.exchange("agent-basic", e.idp.Mint(e.grant()), nil).Status == 200
+}
+
+// waitFor polls cond for up to one second (the propagation bound).
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached within one second")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
