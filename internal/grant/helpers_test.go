@@ -61,7 +61,9 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 // snapshots is a Snapshots whose snapshot a test may swap.
-type snapshots struct{ p atomic.Pointer[catalog.Snapshot] }
+type snapshots struct {
+	p atomic.Pointer[catalog.Snapshot]
+}
 
 func newSnapshots(s *catalog.Snapshot) *snapshots {
 	out := &snapshots{}
