@@ -57,7 +57,7 @@ func benchInputs() []Input {
 }
 
 // BenchmarkDecide1000Rules must stay ≤ 20 µs per decision. Each input
-// meets about eight candidate rules, three of them with a CEL condition.
+// meets seven candidate rules, about two of them with a CEL condition.
 func BenchmarkDecide1000Rules(b *testing.B) {
 	e := mustCompile(b, benchRules(), Options{})
 	ins := benchInputs()
