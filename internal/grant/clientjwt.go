@@ -2,6 +2,7 @@ package grant
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -46,7 +47,7 @@ func (a *ClientAuth) privateKeyJWT(ctx context.Context, f Form) (Authenticated, 
 		return fail("malformed_client_assertion", err)
 	}
 	hdr := jws.Signatures[0].Protected
-	if err := checkClientAssertionHeader(hdr); err != nil {
+	if err := checkClientAssertionHeader(raw); err != nil {
 		return fail("bad_client_assertion_header", err)
 	}
 	claims, err := jsonx.DecodeStrictObject(jws.UnsafePayloadWithoutVerification())
@@ -92,19 +93,31 @@ func (a *ClientAuth) privateKeyJWT(ctx context.Context, f Form) (Authenticated, 
 	return Authenticated{Client: c, Method: storage.AuthPrivateKeyJWT}, claimed, nil
 }
 
-// checkClientAssertionHeader: typ absent, JWT or client-authentication+jwt
-// (any other explicit type, such as an ID-JAG or an access token, is
-// refused: JWT-09); no crit, jku, x5u, jwk or x5c (JWT-08, JWT-10).
-func checkClientAssertionHeader(h jose.Header) error {
-	for _, name := range []string{"crit", "jku", "x5u", "jwk", "x5c", "b64"} {
-		if _, ok := h.ExtraHeaders[jose.HeaderKey(name)]; ok {
+// checkClientAssertionHeader reads the protected header of raw strictly
+// (JWT-11) and checks it: typ absent, JWT or client-authentication+jwt (any
+// other explicit type, such as an ID-JAG or an access token, is refused:
+// JWT-09; a typ that is not a string is refused too); no crit, jku, x5u,
+// jwk, x5c or b64 (JWT-08, JWT-10). The raw header is used because go-jose
+// keeps x5c out of ExtraHeaders and a non-string typ reads as absent.
+func checkClientAssertionHeader(raw string) error {
+	seg, _, _ := strings.Cut(raw, ".")
+	b, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		return err
+	}
+	h, err := jsonx.DecodeStrictObject(b)
+	if err != nil {
+		return err
+	}
+	for _, name := range [...]string{"crit", "jku", "x5u", "jwk", "x5c", "b64"} {
+		if _, ok := h[name]; ok {
 			return errors.New("forbidden header parameter " + name)
 		}
 	}
-	if h.JSONWebKey != nil {
-		return errors.New("embedded key")
+	typ, isString := h["typ"].(string)
+	if _, present := h["typ"]; present && !isString {
+		return errors.New("typ is not a string")
 	}
-	typ, _ := h.ExtraHeaders[jose.HeaderType].(string)
 	switch strings.TrimPrefix(strings.ToLower(typ), "application/") {
 	case "", "jwt", "client-authentication+jwt":
 		return nil
