@@ -61,7 +61,8 @@ func (k *ClientKeys) Resolve(ctx context.Context, c storage.Client, kid, alg str
 	if key, ok := pickKey(set.keys, kid, alg); ok {
 		return key, nil
 	}
-	if c.JWKSURI == "" || !set.refetch.Allow() {
+	// The limiter runs on the injected clock, not its own time.Now.
+	if c.JWKSURI == "" || !set.refetch.AllowN(k.Now(), 1) {
 		return nil, errors.New("grant: no client key matches kid " + kid)
 	}
 	if set, err = k.set(ctx, c, true); err != nil {
