@@ -57,27 +57,37 @@ func TestCAUTH02_ClientLifecycleSecretShownOnceStoredHashed(t *testing.T) {
 		t.Fatalf("update event before=%s after=%s", ev.Before, ev.After)
 	}
 
-	var rotated ClientSecret
-	e.call("POST", "/admin/v1/clients/agent-1/secret", nil).must(t, http.StatusOK, &rotated)
-	if rotated.ClientID != "agent-1" || rotated.ClientSecret == "" || rotated.ClientSecret == created.ClientSecret {
-		t.Fatalf("rotated = %+v", rotated)
-	}
-	stored, _ = e.store.GetClient(ctx, "agent-1")
-	if e.hasher.Verify(created.ClientSecret, stored.SecretHash) || !e.hasher.Verify(rotated.ClientSecret, stored.SecretHash) {
-		t.Fatal("rotation did not replace the secret")
-	}
-	e.oneEvent(2, "admin.client.rotate_secret")
-
 	e.call("DELETE", "/admin/v1/clients/agent-1", nil).must(t, http.StatusNoContent, nil)
-	ev = e.oneEvent(3, "admin.client.delete")
+	ev = e.oneEvent(2, "admin.client.delete")
 	if ev.After != nil || imageOf(t, ev.Before)["id"] != "agent-1" {
 		t.Fatalf("delete event before=%s after=%s", ev.Before, ev.After)
 	}
 	e.call("GET", "/admin/v1/clients/agent-1", nil).problem(t, http.StatusNotFound, "not-found")
 	e.call("DELETE", "/admin/v1/clients/agent-1", nil).problem(t, http.StatusNotFound, "not-found")
+	assertNoSecret(t, e.hasher, created.ClientSecret, e.events())
+}
 
+func TestCAUTH07_ClientSecretRotation(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var created ClientCreated
+	e.call("POST", "/admin/v1/clients", clientObj("agent-1")).must(t, http.StatusCreated, &created)
+	var rotated ClientSecret
+	e.call("POST", "/admin/v1/clients/agent-1/secret", nil).must(t, http.StatusOK, &rotated)
+	if rotated.ClientID != "agent-1" || rotated.ClientSecret == "" || rotated.ClientSecret == created.ClientSecret {
+		t.Fatalf("rotated = %+v", rotated)
+	}
+	stored, err := e.store.GetClient(ctx, "agent-1")
+	if err != nil || e.hasher.Verify(created.ClientSecret, stored.SecretHash) || !e.hasher.Verify(rotated.ClientSecret, stored.SecretHash) {
+		t.Fatalf("rotation did not replace the secret (%v)", err)
+	}
+	ev := e.oneEvent(1, "admin.client.rotate_secret")
+	if imageOf(t, ev.Before)["id"] != "agent-1" || imageOf(t, ev.After)["id"] != "agent-1" {
+		t.Fatalf("rotation event before=%s after=%s", ev.Before, ev.After)
+	}
 	assertNoSecret(t, e.hasher, created.ClientSecret, e.events())
 	assertNoSecret(t, e.hasher, rotated.ClientSecret, e.events())
+	e.call("POST", "/admin/v1/clients/ghost/secret", nil).problem(t, http.StatusNotFound, "not-found")
 }
 
 func TestCAUTH05_PrivateKeyJWTClient(t *testing.T) {

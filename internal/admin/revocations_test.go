@@ -44,7 +44,10 @@ func TestRevocations(t *testing.T) {
 	if list.Items == nil || len(list.Items) != 0 {
 		t.Fatalf("expired revocations listed: %+v", list)
 	}
+}
 
+func TestRevocationValidation(t *testing.T) {
+	e := newEnv(t)
 	tests := []struct {
 		name   string
 		body   obj

@@ -81,7 +81,15 @@ func TestEMA15_SeedIsIdempotent(t *testing.T) {
 	if c2, _ := e.store.GetClient(ctx, "agent-1"); !c2.UpdatedAt.Equal(c.UpdatedAt) {
 		t.Fatalf("second seed touched the client: %v → %v", c.UpdatedAt, c2.UpdatedAt)
 	}
+}
 
+func TestSeedAppliesOnlyChanges(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.svc.Seed(ctx, seedDoc(t)); err != nil {
+		t.Fatal(err)
+	}
+	evs := e.events()
 	changed := seedDoc(t)
 	changed.Resources[0].Name = "GitHub MCP"
 	changed.Clients[0].ClientSecret = seedSecret + "-rotated"
