@@ -105,27 +105,30 @@ func resourceAggregate() aggregate[storage.Resource] {
 	}
 }
 
+// idpSample returns fixture number i with every field set.
+func idpSample(i int) storage.IdP {
+	return storage.IdP{
+		ID:                   fmt.Sprintf("idp-%03d", i),
+		Issuer:               fmt.Sprintf("https://idp%d.example/tenant", i),
+		JWKSURI:              fmt.Sprintf("https://idp%d.example/keys", i),
+		AllowedAlgs:          []string{"ES256", "RS256"},
+		MaxAssertionLifetime: 5 * time.Minute,
+		ClockSkew:            30*time.Second + 250*time.Microsecond + 1,
+		GroupsClaim:          "groups",
+		SubjectMode:          storage.SubjectEmail,
+		EmailDomains:         []string{"example.com", fmt.Sprintf("sub%d.example.com", i)},
+		ClientIDMap:          map[string]string{"okta-agent": fmt.Sprintf("client-%03d", i), "ünï": "x"},
+		AllowedHosts:         []string{fmt.Sprintf("idp%d.example", i)},
+		Tenant:               fmt.Sprintf("tenant-%d", i),
+		Enabled:              true,
+		CreatedAt:            at(-time.Duration(i) * time.Hour),
+		UpdatedAt:            at(time.Duration(i) * time.Millisecond),
+	}
+}
+
 func idpAggregate() aggregate[storage.IdP] {
 	return aggregate[storage.IdP]{
-		sample: func(i int) storage.IdP {
-			return storage.IdP{
-				ID:                   fmt.Sprintf("idp-%03d", i),
-				Issuer:               fmt.Sprintf("https://idp%d.example/tenant", i),
-				JWKSURI:              fmt.Sprintf("https://idp%d.example/keys", i),
-				AllowedAlgs:          []string{"ES256", "RS256"},
-				MaxAssertionLifetime: 5 * time.Minute,
-				ClockSkew:            30*time.Second + 250*time.Microsecond + 1,
-				GroupsClaim:          "groups",
-				SubjectMode:          storage.SubjectEmail,
-				EmailDomains:         []string{"example.com", fmt.Sprintf("sub%d.example.com", i)},
-				ClientIDMap:          map[string]string{"okta-agent": fmt.Sprintf("client-%03d", i), "ünï": "x"},
-				AllowedHosts:         []string{fmt.Sprintf("idp%d.example", i)},
-				Tenant:               fmt.Sprintf("tenant-%d", i),
-				Enabled:              true,
-				CreatedAt:            at(-time.Duration(i) * time.Hour),
-				UpdatedAt:            at(time.Duration(i) * time.Millisecond),
-			}
-		},
+		sample: idpSample,
 		minimal: func(i int) storage.IdP {
 			return storage.IdP{ID: fmt.Sprintf("idp-%03d", i), Issuer: fmt.Sprintf("https://idp%d.example/tenant", i)}
 		},

@@ -10,30 +10,33 @@ import (
 	"github.com/authplane/authplane/internal/storage"
 )
 
+// policySample returns fixture number i with every field set.
+func policySample(i int) storage.Policy {
+	return storage.Policy{
+		ID:          fmt.Sprintf("policy-%03d", i),
+		Description: fmt.Sprintf("rule %d: engineers may read", i),
+		Effect:      "allow",
+		IdPs:        []string{"idp-a"},
+		Clients:     []string{"client-001", fmt.Sprintf("client-%03d", i)},
+		Resources:   []string{"res-001"},
+		GroupsAny:   []string{"engineering", "sre"},
+		Subjects:    []string{"idp-a|alice"},
+		Require: &storage.Requirement{
+			AMRAny:     []string{"mfa", "hwk"},
+			ACRAny:     []string{"urn:acr:gold"},
+			MaxAuthAge: 15*time.Minute + 1,
+		},
+		Scopes:    []string{"files:read"},
+		Condition: `claims.email.endsWith("@example.com")`,
+		Enabled:   true,
+		CreatedAt: at(time.Duration(i) * time.Second),
+		UpdatedAt: at(time.Duration(i)*time.Second + 999*time.Millisecond),
+	}
+}
+
 func policyAggregate() aggregate[storage.Policy] {
 	return aggregate[storage.Policy]{
-		sample: func(i int) storage.Policy {
-			return storage.Policy{
-				ID:          fmt.Sprintf("policy-%03d", i),
-				Description: fmt.Sprintf("rule %d: engineers may read", i),
-				Effect:      "allow",
-				IdPs:        []string{"idp-a"},
-				Clients:     []string{"client-001", fmt.Sprintf("client-%03d", i)},
-				Resources:   []string{"res-001"},
-				GroupsAny:   []string{"engineering", "sre"},
-				Subjects:    []string{"idp-a|alice"},
-				Require: &storage.Requirement{
-					AMRAny:     []string{"mfa", "hwk"},
-					ACRAny:     []string{"urn:acr:gold"},
-					MaxAuthAge: 15*time.Minute + 1,
-				},
-				Scopes:    []string{"files:read"},
-				Condition: `claims.email.endsWith("@example.com")`,
-				Enabled:   true,
-				CreatedAt: at(time.Duration(i) * time.Second),
-				UpdatedAt: at(time.Duration(i)*time.Second + 999*time.Millisecond),
-			}
-		},
+		sample:  policySample,
 		minimal: func(i int) storage.Policy { return storage.Policy{ID: fmt.Sprintf("policy-%03d", i)} },
 		mutate: func(p storage.Policy) storage.Policy {
 			p.Description = "now a deny rule"

@@ -41,75 +41,81 @@ func eventTime(i int) time.Time { return at(time.Duration(i) * time.Minute) }
 // paging under a filter. Time bounds compare at millisecond precision:
 // Since is inclusive and Until exclusive.
 func testAuditFilter(t *testing.T, open Opener) {
-	t.Run("each filter field selects the matching events", func(t *testing.T) {
-		ctx, s := ctxFor(t), open(t)
-		stored, err := s.AppendAudit(ctx, filterEvents()...)
-		must(t, err, "append")
-		for _, tc := range []struct {
-			name string
-			f    storage.AuditFilter
-			want []int
-		}{
-			{"zero filter matches everything", storage.AuditFilter{}, []int{0, 1, 2, 3, 4, 5}},
-			{"type", storage.AuditFilter{Type: "token.issued"}, []int{0, 2, 5}},
-			{"outcome", storage.AuditFilter{Outcome: "failure"}, []int{1, 3}},
-			{"reason", storage.AuditFilter{Reason: "policy_denied"}, []int{1}},
-			{"idp id", storage.AuditFilter{IdPID: "idp-a"}, []int{0, 2, 3}},
-			{"client id", storage.AuditFilter{ClientID: "c1"}, []int{0, 3, 4, 5}},
-			{"subject", storage.AuditFilter{Subject: "bob"}, []int{1, 5}},
-			{"resource", storage.AuditFilter{Resource: "r2"}, []int{1, 2}},
-			{"jti matches assertion or token jti", storage.AuditFilter{JTI: "x1"}, []int{1, 2}},
-			{"jti matches a token jti alone", storage.AuditFilter{JTI: "t5"}, []int{5}},
-			{"jti matches an assertion jti alone", storage.AuditFilter{JTI: "a3"}, []int{3}},
-			{"no match", storage.AuditFilter{ClientID: "nobody"}, nil},
-			{"since is inclusive", storage.AuditFilter{Since: eventTime(2)}, []int{2, 3, 4, 5}},
-			{"since one millisecond later excludes", storage.AuditFilter{Since: eventTime(2).Add(time.Millisecond)}, []int{3, 4, 5}},
-			{"until is exclusive", storage.AuditFilter{Until: eventTime(2)}, []int{0, 1}},
-			{"until one millisecond later includes", storage.AuditFilter{Until: eventTime(2).Add(time.Millisecond)}, []int{0, 1, 2}},
-			{"since and until", storage.AuditFilter{Since: eventTime(1), Until: eventTime(4)}, []int{1, 2, 3}},
-			{"since in another zone", storage.AuditFilter{Since: eventTime(5).UTC()}, []int{5}},
-			{"type and client", storage.AuditFilter{Type: "token.issued", ClientID: "c1"}, []int{0, 5}},
-			{"outcome idp and jti", storage.AuditFilter{Outcome: "success", IdPID: "idp-a", JTI: "x1"}, []int{2}},
-		} {
-			t.Run(tc.name, func(t *testing.T) {
-				got, err := s.ListAudit(ctx, tc.f, storage.Page{})
-				must(t, err, "list")
-				want := make([]storage.AuditEvent, 0, len(tc.want))
-				for _, i := range tc.want {
-					want = append(want, stored[i])
-				}
-				assertEqual(t, "filtered events", eventIDs(want), eventIDs(got))
-			})
-		}
+	runAll(t, open, []namedTest{
+		{"each filter field selects the matching events", testAuditFilterFields},
+		{"paging under a filter skips non-matching events", testAuditFilterPaging},
 	})
-	t.Run("paging under a filter skips non-matching events", func(t *testing.T) {
-		ctx, s := ctxFor(t), open(t)
-		evs := make([]storage.AuditEvent, 12)
-		for i := range evs {
-			evs[i] = storage.AuditEvent{ID: fmt.Sprintf("evt-%02d", i), Time: eventTime(i), Type: []string{"a", "b"}[i%2]}
-		}
-		stored, err := s.AppendAudit(ctx, evs...)
-		must(t, err, "append")
-		var want, got []string
-		for _, ev := range stored {
-			if ev.Type == "a" {
-				want = append(want, ev.ID)
-			}
-		}
-		after := ""
-		for range 4 {
-			page, err := s.ListAudit(ctx, storage.AuditFilter{Type: "a"}, storage.Page{After: after, Limit: 2})
+}
+
+func testAuditFilterFields(t *testing.T, open Opener) {
+	ctx, s := ctxFor(t), open(t)
+	stored, err := s.AppendAudit(ctx, filterEvents()...)
+	must(t, err, "append")
+	for _, tc := range []struct {
+		name string
+		f    storage.AuditFilter
+		want []int
+	}{
+		{"zero filter matches everything", storage.AuditFilter{}, []int{0, 1, 2, 3, 4, 5}},
+		{"type", storage.AuditFilter{Type: "token.issued"}, []int{0, 2, 5}},
+		{"outcome", storage.AuditFilter{Outcome: "failure"}, []int{1, 3}},
+		{"reason", storage.AuditFilter{Reason: "policy_denied"}, []int{1}},
+		{"idp id", storage.AuditFilter{IdPID: "idp-a"}, []int{0, 2, 3}},
+		{"client id", storage.AuditFilter{ClientID: "c1"}, []int{0, 3, 4, 5}},
+		{"subject", storage.AuditFilter{Subject: "bob"}, []int{1, 5}},
+		{"resource", storage.AuditFilter{Resource: "r2"}, []int{1, 2}},
+		{"jti matches assertion or token jti", storage.AuditFilter{JTI: "x1"}, []int{1, 2}},
+		{"jti matches a token jti alone", storage.AuditFilter{JTI: "t5"}, []int{5}},
+		{"jti matches an assertion jti alone", storage.AuditFilter{JTI: "a3"}, []int{3}},
+		{"no match", storage.AuditFilter{ClientID: "nobody"}, nil},
+		{"since is inclusive", storage.AuditFilter{Since: eventTime(2)}, []int{2, 3, 4, 5}},
+		{"since one millisecond later excludes", storage.AuditFilter{Since: eventTime(2).Add(time.Millisecond)}, []int{3, 4, 5}},
+		{"until is exclusive", storage.AuditFilter{Until: eventTime(2)}, []int{0, 1}},
+		{"until one millisecond later includes", storage.AuditFilter{Until: eventTime(2).Add(time.Millisecond)}, []int{0, 1, 2}},
+		{"since and until", storage.AuditFilter{Since: eventTime(1), Until: eventTime(4)}, []int{1, 2, 3}},
+		{"since in another zone", storage.AuditFilter{Since: eventTime(5).UTC()}, []int{5}},
+		{"type and client", storage.AuditFilter{Type: "token.issued", ClientID: "c1"}, []int{0, 5}},
+		{"outcome idp and jti", storage.AuditFilter{Outcome: "success", IdPID: "idp-a", JTI: "x1"}, []int{2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.ListAudit(ctx, tc.f, storage.Page{})
 			must(t, err, "list")
-			if len(page) == 0 {
-				break
+			want := make([]storage.AuditEvent, 0, len(tc.want))
+			for _, i := range tc.want {
+				want = append(want, stored[i])
 			}
-			got = append(got, eventIDs(page)...)
-			after = strconv.FormatInt(page[len(page)-1].Seq, 10)
+			assertEqual(t, "filtered events", eventIDs(want), eventIDs(got))
+		})
+	}
+}
+
+func testAuditFilterPaging(t *testing.T, open Opener) {
+	ctx, s := ctxFor(t), open(t)
+	evs := make([]storage.AuditEvent, 12)
+	for i := range evs {
+		evs[i] = storage.AuditEvent{ID: fmt.Sprintf("evt-%02d", i), Time: eventTime(i), Type: []string{"a", "b"}[i%2]}
+	}
+	stored, err := s.AppendAudit(ctx, evs...)
+	must(t, err, "append")
+	var want, got []string
+	for _, ev := range stored {
+		if ev.Type == "a" {
+			want = append(want, ev.ID)
 		}
-		if !slices.Equal(want, got) {
-			t.Errorf("paged ids %v, want %v", got, want)
+	}
+	after := ""
+	for range 4 {
+		page, err := s.ListAudit(ctx, storage.AuditFilter{Type: "a"}, storage.Page{After: after, Limit: 2})
+		must(t, err, "list")
+		if len(page) == 0 {
+			break
 		}
-	})
+		got = append(got, eventIDs(page)...)
+		after = strconv.FormatInt(page[len(page)-1].Seq, 10)
+	}
+	if !slices.Equal(want, got) {
+		t.Errorf("paged ids %v, want %v", got, want)
+	}
 }
 
 // eventIDs returns the IDs of evs in order.
