@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/authplane/authplane/internal/storage/pgtest"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/authplane/authplane/internal/storage"
@@ -12,7 +14,7 @@ import (
 
 func TestAudit_BeforeAfterKeepTheirBytesAndEventIsQueryableJSONB(t *testing.T) {
 	t.Parallel()
-	schema, dsn := newSchema(t)
+	schema, dsn := pgtest.Schema(t)
 	s := openStore(t, dsn, Options{})
 	ctx := t.Context()
 	before := json.RawMessage(`{"z": 1,  "a": [true, null]}`)

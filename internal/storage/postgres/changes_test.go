@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authplane/authplane/internal/storage/pgtest"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/authplane/authplane/internal/storage"
@@ -29,7 +31,7 @@ var noPolling = Options{PollInterval: -1}
 
 func TestChanges_NotifyFromSecondInstanceArrivesWithinASecond(t *testing.T) {
 	t.Parallel()
-	_, dsn := newSchema(t)
+	_, dsn := pgtest.Schema(t)
 	a, b := openStore(t, dsn, noPolling), openStore(t, dsn, Options{})
 	ctx := t.Context()
 	before, err := a.Generation(ctx)
@@ -52,9 +54,9 @@ func TestChanges_NotifyFromSecondInstanceArrivesWithinASecond(t *testing.T) {
 
 func TestChanges_ListenerReconnectsAfterItsConnectionIsKilled(t *testing.T) {
 	t.Parallel()
-	schema, dsn := newSchema(t)
+	schema, dsn := pgtest.Schema(t)
 	app := schema + "_a"
-	a := openStore(t, withParams(t, dsn, map[string]string{"application_name": app}), noPolling)
+	a := openStore(t, pgtest.WithParams(t, dsn, map[string]string{"application_name": app}), noPolling)
 	b := openStore(t, dsn, Options{})
 	ctx := t.Context()
 	ch := a.Changes(ctx)
@@ -74,17 +76,17 @@ func TestChanges_ListenerReconnectsAfterItsConnectionIsKilled(t *testing.T) {
 
 func TestChanges_PollingCatchesAChangeWithoutNotify(t *testing.T) {
 	t.Parallel()
-	schema, dsn := newSchema(t)
+	schema, dsn := pgtest.Schema(t)
 	a := openStore(t, dsn, Options{PollInterval: 20 * time.Millisecond})
 	ch := a.Changes(t.Context())
 	// Bump the generation behind the trigger's back: no NOTIFY is sent.
-	adminExec(t, `UPDATE `+pgx.Identifier{schema, "generation"}.Sanitize()+` SET value = value + 1`)
+	pgtest.Exec(t, `UPDATE `+pgx.Identifier{schema, "generation"}.Sanitize()+` SET value = value + 1`)
 	waitSignal(t, ch, 10*time.Second, "polled generation change")
 }
 
 func TestChanges_ChannelClosesWhenTheStoreCloses(t *testing.T) {
 	t.Parallel()
-	_, dsn := newSchema(t)
+	_, dsn := pgtest.Schema(t)
 	a := openStore(t, dsn, Options{})
 	ch := a.Changes(context.Background())
 	if err := a.Close(); err != nil {
@@ -100,7 +102,7 @@ func TestChanges_ChannelClosesWhenTheStoreCloses(t *testing.T) {
 
 func TestGeneration_BumpBecomesVisibleWithTheCommit(t *testing.T) {
 	t.Parallel()
-	_, dsn := newSchema(t)
+	_, dsn := pgtest.Schema(t)
 	a, b := openStore(t, dsn, Options{}), openStore(t, dsn, Options{})
 	ctx := t.Context()
 	before, err := b.Generation(ctx)
@@ -137,7 +139,7 @@ func TestGeneration_BumpBecomesVisibleWithTheCommit(t *testing.T) {
 
 func TestGeneration_StatementsChangingNoRowsDoNotBump(t *testing.T) {
 	t.Parallel()
-	_, dsn := newSchema(t)
+	_, dsn := pgtest.Schema(t)
 	s := openStore(t, dsn, Options{})
 	ctx := t.Context()
 	before, err := s.Generation(ctx)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/authplane/authplane/internal/storage/pgtest"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -46,7 +48,7 @@ func TestWrapErr_MapsSQLStatesToSentinels(t *testing.T) {
 
 func TestErrInvalid_ForValuesPostgreSQLCannotStore(t *testing.T) {
 	t.Parallel()
-	_, dsn := newSchema(t)
+	_, dsn := pgtest.Schema(t)
 	s := openStore(t, dsn, Options{})
 	ctx := t.Context()
 	tests := []struct {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authplane/authplane/internal/storage/pgtest"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/authplane/authplane/internal/storage"
@@ -17,7 +19,7 @@ import (
 func adminQueryInt(t *testing.T, sql string, args ...any) int64 {
 	t.Helper()
 	ctx := context.WithoutCancel(t.Context())
-	conn, err := pgx.Connect(ctx, testDSN(t))
+	conn, err := pgx.Connect(ctx, pgtest.DSN(t))
 	if err != nil {
 		t.Fatalf("admin connect: %v", err)
 	}
@@ -33,7 +35,7 @@ func adminQueryInt(t *testing.T, sql string, args ...any) int64 {
 func schemaTables(t *testing.T, schema string) []string {
 	t.Helper()
 	ctx := context.WithoutCancel(t.Context())
-	conn, err := pgx.Connect(ctx, testDSN(t))
+	conn, err := pgx.Connect(ctx, pgtest.DSN(t))
 	if err != nil {
 		t.Fatalf("admin connect: %v", err)
 	}
@@ -56,7 +58,7 @@ var wantTables = []string{"audit_events", "authplane_migrations", "clients", "co
 
 func TestMigrate_FourParallelOpensOnFreshSchemaAllSucceed(t *testing.T) {
 	t.Parallel()
-	schema, dsn := newSchema(t)
+	schema, dsn := pgtest.Schema(t)
 	const n = 4
 	stores := make([]*Store, n)
 	errs := make([]error, n)
@@ -100,10 +102,10 @@ func TestMigrate_FourParallelOpensOnFreshSchemaAllSucceed(t *testing.T) {
 
 func TestMigrate_WaitsForTheSchemasLockOnly(t *testing.T) {
 	t.Parallel()
-	locked, lockedDSN := newSchema(t)
-	_, otherDSN := newSchema(t)
+	locked, lockedDSN := pgtest.Schema(t)
+	_, otherDSN := pgtest.Schema(t)
 	ctx := context.WithoutCancel(t.Context())
-	conn, err := pgx.Connect(ctx, testDSN(t))
+	conn, err := pgx.Connect(ctx, pgtest.DSN(t))
 	if err != nil {
 		t.Fatalf("admin connect: %v", err)
 	}
@@ -130,7 +132,7 @@ func TestMigrate_WaitsForTheSchemasLockOnly(t *testing.T) {
 
 func TestOpen_SkipMigrateLeavesTheSchemaAlone(t *testing.T) {
 	t.Parallel()
-	schema, dsn := newSchema(t)
+	schema, dsn := pgtest.Schema(t)
 	s := openStore(t, dsn, Options{SkipMigrate: true})
 	if got := schemaTables(t, schema); len(got) != 0 {
 		t.Fatalf("tables after Open with SkipMigrate: %v", got)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authplane/authplane/internal/storage/pgtest"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/authplane/authplane/internal/storage"
@@ -17,7 +19,7 @@ import (
 // on one schema, and returns the number of successes and of ErrReplay.
 func raceTwoInstances(t *testing.T, fn func(s *Store) error) (wins, replays int) {
 	t.Helper()
-	_, dsn := newSchema(t)
+	_, dsn := pgtest.Schema(t)
 	stores := []*Store{openStore(t, dsn, Options{}), openStore(t, dsn, Options{})}
 	const racers = 64
 	errs := make([]error, racers)
@@ -78,7 +80,7 @@ func TestRAS24_JTIWithAuditRaceAcrossTwoInstancesWritesOneEvent(t *testing.T) {
 
 func TestRAS24_OnlyABoundedHashOfTheJTIIsStored(t *testing.T) {
 	t.Parallel()
-	schema, dsn := newSchema(t)
+	schema, dsn := pgtest.Schema(t)
 	s := openStore(t, dsn, Options{})
 	ctx := t.Context()
 	long := string(bytes.Repeat([]byte("j"), 4096))
