@@ -200,39 +200,35 @@ func (s *Service) seedClientSecret(ctx context.Context, tx storage.Tx, sec strin
 	return p.err()
 }
 
-// applySeed writes the planned records in dependency order.
+// applySeed writes the planned records in dependency order, then checks
+// that updated resources left every policy's scopes defined.
 func (s *Service) applySeed(ctx context.Context, tx storage.Tx, c Caller, plan seedPlan) error {
-	changed, err := applyEach(ctx, tx, plan.resources, tx.GetResource, resourceIDKey, resourceImage,
-		func(r storage.Resource) error { _, err := s.createResource(ctx, tx, c, r); return err },
-		func(b, r storage.Resource) error { _, err := s.updateResource(ctx, tx, c, b, r); return err })
+	changed, err := applyEach(ctx, plan.resources, seedOps[storage.Resource]{
+		get: tx.GetResource, key: resourceIDKey, image: resourceImage,
+		create: func(r storage.Resource) error { _, err := s.createResource(ctx, tx, c, r); return err },
+		update: func(b, r storage.Resource) error { _, err := s.updateResource(ctx, tx, c, b, r); return err },
+	})
 	if err != nil {
 		return err
 	}
-	if _, err := applyEach(ctx, tx, plan.idps, tx.GetIdP, idpIDKey, idpImage,
-		func(r storage.IdP) error { _, err := s.createIdP(ctx, tx, c, r); return err },
-		func(b, r storage.IdP) error { _, err := s.updateIdP(ctx, tx, c, b, r); return err }); err != nil {
+	if _, err := applyEach(ctx, plan.idps, seedOps[storage.IdP]{
+		get: tx.GetIdP, key: idpIDKey, image: idpImage,
+		create: func(r storage.IdP) error { _, err := s.createIdP(ctx, tx, c, r); return err },
+		update: func(b, r storage.IdP) error { _, err := s.updateIdP(ctx, tx, c, b, r); return err },
+	}); err != nil {
 		return err
 	}
-	if _, err := applyEach(ctx, tx, plan.clients, tx.GetClient, clientIDKey, clientImage,
-		func(r storage.Client) error { _, err := s.createClient(ctx, tx, c, r); return err },
-		func(b, r storage.Client) error {
+	if _, err := applyEach(ctx, plan.clients, seedOps[storage.Client]{
+		get: tx.GetClient, key: clientIDKey, image: clientImage,
+		create: func(r storage.Client) error { _, err := s.createClient(ctx, tx, c, r); return err },
+		update: func(b, r storage.Client) error {
 			_, err := s.updateClient(ctx, tx, c, "admin.client.update", b, r)
 			return err
-		}); err != nil {
+		},
+	}); err != nil {
 		return err
 	}
-	if _, err := applyEach(ctx, tx, plan.policies, tx.GetPolicy, policyIDKey, policyImage,
-		func(r storage.Policy) error { _, err := s.createPolicy(ctx, tx, c, r); return err },
-		func(b, r storage.Policy) error { _, err := s.updatePolicy(ctx, tx, c, b, r); return err }); err != nil {
-		return err
-	}
-	getMapping := func(ctx context.Context, key string) (storage.SubjectMapping, error) {
-		idp, ext, _ := strings.Cut(key, "\x00")
-		return tx.GetSubjectMapping(ctx, idp, ext)
-	}
-	if _, err := applyEach(ctx, tx, plan.mappings, getMapping, mappingKey, mappingImage,
-		func(r storage.SubjectMapping) error { _, err := s.createMapping(ctx, tx, c, r); return err },
-		func(b, r storage.SubjectMapping) error { _, err := s.updateMapping(ctx, tx, c, b, r); return err }); err != nil {
+	if err := s.applySeedRules(ctx, tx, c, plan); err != nil {
 		return err
 	}
 	for _, r := range changed {
@@ -243,15 +239,44 @@ func (s *Service) applySeed(ctx context.Context, tx storage.Tx, c Caller, plan s
 	return nil
 }
 
-// applyEach creates each record that get does not find and updates each
-// whose image differs from the stored one; it returns the updated records.
-func applyEach[R any](ctx context.Context, tx storage.Tx, recs []R, get func(context.Context, string) (R, error),
-	key func(R) string, image func(R) ([]byte, error), create func(R) error, update func(before, rec R) error) ([]R, error) {
+// applySeedRules writes the planned policies and subject mappings.
+func (s *Service) applySeedRules(ctx context.Context, tx storage.Tx, c Caller, plan seedPlan) error {
+	if _, err := applyEach(ctx, plan.policies, seedOps[storage.Policy]{
+		get: tx.GetPolicy, key: policyIDKey, image: policyImage,
+		create: func(r storage.Policy) error { _, err := s.createPolicy(ctx, tx, c, r); return err },
+		update: func(b, r storage.Policy) error { _, err := s.updatePolicy(ctx, tx, c, b, r); return err },
+	}); err != nil {
+		return err
+	}
+	getMapping := func(ctx context.Context, key string) (storage.SubjectMapping, error) {
+		idp, ext, _ := strings.Cut(key, "\x00")
+		return tx.GetSubjectMapping(ctx, idp, ext)
+	}
+	_, err := applyEach(ctx, plan.mappings, seedOps[storage.SubjectMapping]{
+		get: getMapping, key: mappingKey, image: mappingImage,
+		create: func(r storage.SubjectMapping) error { _, err := s.createMapping(ctx, tx, c, r); return err },
+		update: func(b, r storage.SubjectMapping) error { _, err := s.updateMapping(ctx, tx, c, b, r); return err },
+	})
+	return err
+}
+
+// seedOps are what seeding needs to know about one aggregate.
+type seedOps[R any] struct {
+	get    func(context.Context, string) (R, error)
+	key    func(R) string
+	image  func(R) ([]byte, error)
+	create func(R) error
+	update func(before, rec R) error
+}
+
+// applyEach creates each record that is missing and updates each whose
+// image differs from the stored one; it returns the updated records.
+func applyEach[R any](ctx context.Context, recs []R, ops seedOps[R]) ([]R, error) {
 	var updated []R
 	for _, rec := range recs {
-		before, err := get(ctx, key(rec))
+		before, err := ops.get(ctx, ops.key(rec))
 		if errors.Is(err, storage.ErrNotFound) {
-			if err := create(rec); err != nil {
+			if err := ops.create(rec); err != nil {
 				return nil, err
 			}
 			continue
@@ -259,13 +284,14 @@ func applyEach[R any](ctx context.Context, tx storage.Tx, recs []R, get func(con
 		if err != nil {
 			return nil, err
 		}
-		if same, err := sameImage(image, before, rec); err != nil || same {
-			if err != nil {
-				return nil, err
-			}
+		same, err := sameImage(ops.image, before, rec)
+		if err != nil {
+			return nil, err
+		}
+		if same {
 			continue
 		}
-		if err := update(before, rec); err != nil {
+		if err := ops.update(before, rec); err != nil {
 			return nil, err
 		}
 		updated = append(updated, rec)
