@@ -99,40 +99,51 @@ func (g *JWTBearer) Handle(ctx context.Context, req *Request) (any, error) {
 
 // authorize runs scope, subject and policy checks, then issues.
 func (g *JWTBearer) authorize(ctx context.Context, req *Request, a *assertion.Assertion, idp storage.IdP, res storage.Resource) (any, error) {
-	snap, ev := g.Catalog.Current(), req.Event
-	claimScopes, err := assertionScopes(snap, a)
+	ev, now := req.Event, g.Now()
+	in, _, err := policyInput(g.Catalog.Current(), req.Client.Client, idp, res, a, req.Form.Get("scope"), now)
+	ev.RequestedScopes, ev.Subject = in.Requested, in.Subject
 	if err != nil {
 		return nil, err
 	}
-	requested, err := ParseScope(req.Form.Get("scope"))
-	if err != nil {
-		return nil, err
-	}
-	ev.RequestedScopes = requested
-	subject, err := mapSubject(snap, idp, a)
-	if err != nil {
-		return nil, err
-	}
-	ev.Subject = subject
-	now := g.Now()
-	d := g.Policy.Engine().Decide(policy.Input{
-		IdPID: idp.ID, ClientID: req.Client.Client.ID, ResourceID: res.ID,
-		Subject: subject, ExternalSubject: a.Subject, Groups: a.Groups,
-		AMR: a.AMR, ACR: a.ACR, AuthTime: a.AuthTime,
-		Requested: requested, AssertionScopes: intersect(claimScopes, res.Scopes),
-		Claims:  a.Claims,
-		Request: map[string]any{"resource": res.URI, "scope": req.Form.Get("scope"), "client_id": req.Client.Client.ID},
-		Now:     now,
-	})
+	d := g.Policy.Engine().Decide(in)
 	ev.PolicyRuleIDs = append(slices.Clone(d.MatchedAllow), d.MatchedDeny...)
-	switch {
-	case d.Reason == policy.ReasonInvalidScope:
-		return nil, oauth.InvalidScope("scope_exceeds_assertion")
-	case !d.Allowed:
-		return nil, oauth.InvalidGrant("policy_" + d.Reason)
+	if !d.Allowed {
+		return nil, decisionError(d)
 	}
 	ev.GrantedScopes = d.Granted
-	return g.issue(ctx, ev, a, idp, res, subject, req.Client.Client.ID, d.Granted, now)
+	return g.issue(ctx, ev, a, idp, res, in.Subject, req.Client.Client.ID, d.Granted, now)
+}
+
+// policyInput checks the scopes (SPEC B.2 row 26) and maps the subject
+// (row 28), and builds the policy input. On failure it names the stage.
+func policyInput(snap *catalog.Snapshot, client storage.Client, idp storage.IdP, res storage.Resource, a *assertion.Assertion, scopeParam string, now time.Time) (policy.Input, string, error) {
+	in := policy.Input{
+		IdPID: idp.ID, ClientID: client.ID, ResourceID: res.ID, ExternalSubject: a.Subject,
+		Groups: a.Groups, AMR: a.AMR, ACR: a.ACR, AuthTime: a.AuthTime, Claims: a.Claims, Now: now,
+		Request: map[string]any{"resource": res.URI, "scope": scopeParam, "client_id": client.ID},
+	}
+	claimScopes, err := assertionScopes(snap, a)
+	if err != nil {
+		return in, "scope", err
+	}
+	in.AssertionScopes = intersect(claimScopes, res.Scopes)
+	if in.Requested, err = ParseScope(scopeParam); err != nil {
+		return in, "scope", err
+	}
+	if in.Subject, err = mapSubject(snap, idp, a); err != nil {
+		return in, "subject", err
+	}
+	return in, "", nil
+}
+
+// decisionError is the token endpoint's answer to a denial: a request for
+// more than the assertion carries is invalid_scope, everything else
+// invalid_grant with the policy's reason.
+func decisionError(d policy.Decision) *oauth.Error {
+	if d.Reason == policy.ReasonInvalidScope {
+		return oauth.InvalidScope("scope_exceeds_assertion")
+	}
+	return oauth.InvalidGrant("policy_" + d.Reason)
 }
 
 // issue signs the token, then commits the jti and the token.issued event
