@@ -77,6 +77,7 @@ func (q queries) AppendAudit(ctx context.Context, evs ...storage.AuditEvent) ([]
 	}
 	b := &pgx.Batch{}
 	for _, ev := range evs {
+		ev = storableAudit(ev)
 		doc, err := json.Marshal(toAuditDoc(ev))
 		if err != nil {
 			return nil, wrapErr("append audit", err)
@@ -87,6 +88,7 @@ func (q queries) AppendAudit(ctx context.Context, evs ...storage.AuditEvent) ([]
 	}
 	br := q.db.SendBatch(ctx, b)
 	for i, ev := range evs {
+		ev = storableAudit(ev)
 		if err := br.QueryRow().Scan(&ev.Seq); err != nil {
 			_ = br.Close()
 			return nil, wrapErr("append audit", err)
@@ -161,4 +163,33 @@ func scanAudit(row pgx.Row) (storage.AuditEvent, error) {
 	ev := d.event()
 	ev.Seq, ev.Before, ev.After = seq, fromRaw(before), fromRaw(after)
 	return ev, nil
+}
+
+// storableAudit replaces what PostgreSQL text and JSONB cannot hold (U+0000,
+// invalid UTF-8) with U+FFFD. Audit events carry unverified input — the jti
+// or sub of a rejected assertion — and a denial must still be recorded, so
+// the event is stored with the offending characters visibly replaced rather
+// than lost.
+func storableAudit(ev storage.AuditEvent) storage.AuditEvent {
+	for _, f := range []*string{&ev.ID, &ev.Type, &ev.Outcome, &ev.Reason, &ev.IdPID, &ev.Issuer,
+		&ev.AssertionJTI, &ev.AssertionSub, &ev.Subject, &ev.ClientID, &ev.Resource, &ev.TokenJTI,
+		&ev.RemoteIP, &ev.UserAgent, &ev.RequestID, &ev.Actor} {
+		*f = storableText(*f)
+	}
+	for _, list := range []*[]string{&ev.RequestedScopes, &ev.GrantedScopes, &ev.PolicyRuleIDs} {
+		if *list == nil {
+			continue
+		}
+		clean := make([]string, len(*list))
+		for i, v := range *list {
+			clean[i] = storableText(v)
+		}
+		*list = clean
+	}
+	return ev
+}
+
+func storableText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.ReplaceAll(s, "\x00", "\uFFFD")
 }

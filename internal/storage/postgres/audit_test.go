@@ -39,3 +39,23 @@ func TestAudit_BeforeAfterKeepTheirBytesAndEventIsQueryableJSONB(t *testing.T) {
 		t.Errorf("event JSONB is not queryable by its field names")
 	}
 }
+
+// TestAudit_UnstorableCharactersAreReplacedNotLost: a denial whose
+// unverified jti carries U+0000 or invalid UTF-8 is still recorded, with
+// those characters replaced by U+FFFD.
+func TestAudit_UnstorableCharactersAreReplacedNotLost(t *testing.T) {
+	t.Parallel()
+	_, dsn := pgtest.Schema(t)
+	s := openStore(t, dsn, Options{})
+	evs, err := s.AppendAudit(t.Context(), storage.AuditEvent{Type: "grant.denied", AssertionJTI: "j\x00k", AssertionSub: "s\xff", RequestedScopes: []string{"a\x00"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListAudit(t.Context(), storage.AuditFilter{}, storage.Page{})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("list: %v %d", err, len(got))
+	}
+	if got[0].AssertionJTI != "j\uFFFDk" || got[0].AssertionSub != "s\uFFFD" || got[0].RequestedScopes[0] != "a\uFFFD" || got[0].Seq != evs[0].Seq {
+		t.Fatalf("stored %+v", got[0])
+	}
+}
