@@ -73,7 +73,8 @@ func (g *JWTBearer) Handle(ctx context.Context, req *Request) (any, error) {
 	ev := req.Event
 	a, err := g.Assertions.Validate(ctx, raw, client.ID)
 	if a != nil {
-		ev.Issuer, ev.AssertionSub, ev.AssertionJTI, ev.IdPID = a.Issuer, a.Subject, a.JTI, a.IdP.ID
+		// Unverified on failure: bounded before they reach the audit trail.
+		ev.Issuer, ev.AssertionSub, ev.AssertionJTI, ev.IdPID = truncate(a.Issuer, 512), truncate(a.Subject, 512), truncate(a.JTI, 512), a.IdP.ID
 	}
 	if errors.Is(err, assertion.ErrKeysUnavailable) {
 		return nil, oauth.TemporarilyUnavailable(assertion.Reason(err)).WithCause(err)
