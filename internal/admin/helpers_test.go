@@ -45,7 +45,7 @@ func (c *clock) Advance(d time.Duration) {
 // env is one admin API under test: a store, the service and an httptest
 // server in front of NewHandler.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	store  storage.Store
 	svc    *Service
 	srv    *httptest.Server
@@ -55,7 +55,7 @@ type env struct {
 }
 
 // newEnv starts an admin API; opts adjust its Deps.
-func newEnv(t *testing.T, opts ...func(*Deps)) *env {
+func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	t.Helper()
 	h, err := secret.NewHasher(bytes.Repeat([]byte{7}, secret.MinPepperLen))
 	if err != nil {
@@ -76,7 +76,7 @@ func newEnv(t *testing.T, opts ...func(*Deps)) *env {
 }
 
 // openStore returns a fresh empty store for one test.
-func openStore(t *testing.T) storage.Store {
+func openStore(t testing.TB) storage.Store {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"), sqlite.Options{})
 	if err != nil {
