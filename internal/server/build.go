@@ -19,6 +19,7 @@ import (
 	"github.com/authplane/authplane/internal/grant"
 	"github.com/authplane/authplane/internal/idp"
 	"github.com/authplane/authplane/internal/keys"
+	"github.com/authplane/authplane/internal/metrics"
 	"github.com/authplane/authplane/internal/safehttp"
 	"github.com/authplane/authplane/internal/secret"
 	"github.com/authplane/authplane/internal/storage"
@@ -39,6 +40,7 @@ type Server struct {
 	policy    *policyHolder
 	audit     *audit.Queue
 	meta      *metadataDoc
+	metrics   *metrics.Metrics
 	admin     *admin.Service
 	adminAuth admin.Authenticator
 
@@ -53,6 +55,8 @@ type Options struct {
 	// Fetcher replaces the SSRF-guarded outbound client (tests trust their
 	// own CA through it).
 	Fetcher *safehttp.Client
+	// Version and Commit label authplane_build_info.
+	Version, Commit string
 }
 
 // OpenStore opens (and migrates) the configured store.
@@ -104,9 +108,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	if fetcher == nil {
 		fetcher = safehttp.New(safehttp.Options{InsecureAllowLoopback: cfg.InsecureAllowLoopback, Logger: log})
 	}
-	s.idps = idp.NewRegistry(s.store, fetcher, idp.Options{Now: s.now, Logger: log, MaxStale: cfg.IdPs.MaxStale, RefetchInterval: cfg.IdPs.RefetchInterval})
+	s.metrics = metrics.New(opts.Version, opts.Commit, func() int { return s.audit.Depth() })
+	s.idps = idp.NewRegistry(s.store, fetcher, idp.Options{Now: s.now, Logger: log, MaxStale: cfg.IdPs.MaxStale,
+		RefetchInterval: cfg.IdPs.RefetchInterval, OnFetch: s.metrics.ObserveJWKSFetch})
 	s.policy = &policyHolder{log: log}
-	s.audit = audit.NewQueue(s.store, audit.QueueOptions{Logger: log})
+	s.audit = audit.NewQueue(s.store, audit.QueueOptions{Logger: log, OnDrop: s.metrics.AuditDropped})
 	s.catalog = catalog.New(s.store, catalog.Options{Logger: log, Now: s.now})
 	s.catalog.OnChange(s.onCatalogChange)
 	if s.admin, err = admin.New(admin.Deps{
@@ -181,7 +187,7 @@ func (s *Server) publicHandler(hasher *secret.Hasher, fetcher *safehttp.Client) 
 		Minter:     &token.Minter{Issuer: s.cfg.Issuer, Keys: s.keys, Now: s.now},
 	}
 	return mountPublic(publicRoutes{
-		token:      &grant.Handler{Auth: auth, Grants: []grant.Grant{bearer}, Denials: s.audit, Log: s.log, Now: s.now},
+		token:      &grant.Handler{Auth: auth, Grants: []grant.Grant{bearer}, Denials: s.audit, Observe: s.metrics, Log: s.log, Now: s.now},
 		introspect: &grant.Introspection{Auth: auth, Catalog: s.catalog, Verifier: verifier, Audit: s.audit, Log: s.log, Now: s.now},
 		revoke:     &grant.Revocation{Auth: auth, Verifier: verifier, Store: s.store, Refresh: s.catalog.Refresh, Log: s.log, Now: s.now},
 		metadata:   s.meta,
@@ -203,5 +209,5 @@ func (s *Server) adminHandler() http.Handler {
 			}
 		}
 	})
-	return mountAdmin(refreshing)
+	return mountAdmin(refreshing, s.metrics.Handler())
 }
