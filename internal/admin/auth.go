@@ -15,9 +15,9 @@ type Authenticator struct {
 	TokenHash []byte
 }
 
-// wrap lets through only requests that carry the admin token as an
+// Wrap lets through only requests that carry the admin token as an
 // RFC 6750 bearer token; the others get a 401 problem.
-func (a Authenticator) wrap(next http.Handler) http.Handler {
+func (a Authenticator) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, present := bearer(r.Header.Get("Authorization"))
 		if a.Hasher != nil && tok != "" && a.Hasher.Verify(tok, a.TokenHash) {

@@ -48,6 +48,7 @@ func (h *handler) routes() []route {
 		{"GET /admin/v1/idps/{id}/status", getWith(s.GetIdPStatus)},
 
 		{"GET /admin/v1/policies", listWith(s.ListPolicies)},
+		{"POST /admin/v1/policies/explain", h.explain},
 		{"POST /admin/v1/policies", createWith(s.CreatePolicy)},
 		{"GET /admin/v1/policies/{id}", getWith(s.GetPolicy)},
 		{"PUT /admin/v1/policies/{id}", updateWith(s.UpdatePolicy)},
@@ -79,7 +80,7 @@ func NewHandler(svc *Service, auth Authenticator) http.Handler {
 	for _, rt := range h.routes() {
 		mux.Handle(rt.pattern, h.adapt(rt.handle))
 	}
-	return auth.wrap(h.unmatched(mux))
+	return auth.Wrap(h.unmatched(mux))
 }
 
 // adapt turns a handlerFunc into an http.Handler that writes its error.

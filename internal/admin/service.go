@@ -74,6 +74,8 @@ type Deps struct {
 	IdPs IdPOperator
 	// Policies validates policy conditions; nil rejects any condition.
 	Policies PolicyValidator
+	// Explainer answers policies/explain; nil makes it unavailable.
+	Explainer PolicyExplainer
 }
 
 // Service is the admin API's business logic, independent of HTTP.

@@ -10,22 +10,22 @@ type Explanation struct {
 
 // RuleTrace is how one rule fared.
 type RuleTrace struct {
-	ID     string
-	Effect string
+	ID     string `json:"id"`
+	Effect string `json:"effect"`
 	// Disabled rules are not evaluated.
-	Disabled bool
+	Disabled bool `json:"disabled,omitempty"`
 	// Matched: every matcher, the condition and the require block held (a
 	// deny rule also matches when its condition fails to evaluate).
-	Matched bool
+	Matched bool `json:"matched"`
 	// StepUp: an allow rule that matched on everything but require.
-	StepUp bool
+	StepUp bool `json:"step_up,omitempty"`
 	// Failures lists every failed matcher and why, e.g.
 	// "groups_any: none of [sales] in [engineering admins]",
 	// "require.amr_any: [pwd] lacks any of [mfa]", "condition: false".
-	Failures []string
+	Failures []string `json:"failures,omitempty"`
 	// ConditionError is the condition's evaluation error, if any: an allow
 	// rule then does not match and a deny rule does (fail closed).
-	ConditionError string
+	ConditionError string `json:"condition_error,omitempty"`
 }
 
 func (tr *RuleTrace) fail(field, why string) {

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -98,13 +99,22 @@ type Input struct {
 // feeds the insufficient_user_authentication response (IDJAG §8.2,
 // RFC 9470 acr_values / max_age).
 type StepUp struct {
-	RuleID string
+	RuleID string `json:"rule_id"`
 	// AMRAny: authenticate with at least one of these methods (nil: any).
-	AMRAny []string
+	AMRAny []string `json:"amr_any,omitempty"`
 	// ACRAny: authenticate at one of these levels (nil: any).
-	ACRAny []string
+	ACRAny []string `json:"acr_any,omitempty"`
 	// MaxAuthAge: authenticate at most this long ago (zero: unbounded).
-	MaxAuthAge time.Duration
+	MaxAuthAge time.Duration `json:"-"`
+}
+
+// MarshalJSON writes MaxAuthAge in seconds as max_age (RFC 9470).
+func (s StepUp) MarshalJSON() ([]byte, error) {
+	type plain StepUp
+	return json.Marshal(struct {
+		plain
+		MaxAge int64 `json:"max_age,omitempty"`
+	}{plain(s), int64(s.MaxAuthAge / time.Second)})
 }
 
 // Decision is the outcome of one evaluation.

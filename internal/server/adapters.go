@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/authplane/authplane/internal/admin"
+	"github.com/authplane/authplane/internal/grant"
 	"github.com/authplane/authplane/internal/idp"
 	"github.com/authplane/authplane/internal/keys"
 	"github.com/authplane/authplane/internal/policy"
@@ -69,4 +70,16 @@ func (h *policyHolder) update(rules []storage.Policy) {
 		e, _ = policy.Compile(nil, h.opts)
 	}
 	h.cur.Store(e)
+}
+
+// explainer adapts the grant pipeline's dry run to the admin API.
+type explainer struct{ *grant.Explainer }
+
+func (x explainer) Explain(ctx context.Context, req admin.ExplainRequest) (any, admin.ExplainSummary, error) {
+	res, err := x.Explainer.Explain(ctx, grant.ExplainRequest(req))
+	if err != nil {
+		return nil, admin.ExplainSummary{}, err
+	}
+	return res, admin.ExplainSummary{Decision: res.Decision, Reason: res.Reason, IdPID: res.IdPID,
+		Subject: res.Subject, Resource: res.Resource, Granted: res.Granted}, nil
 }

@@ -30,19 +30,21 @@ import (
 
 // Server is one AuthPlane instance: its components and both listeners.
 type Server struct {
-	cfg       *config.Config
-	log       *slog.Logger
-	now       func() time.Time
-	store     storage.Store
-	catalog   *catalog.Catalog
-	keys      *keys.Manager
-	idps      *idp.Registry
-	policy    *policyHolder
-	audit     *audit.Queue
-	meta      *metadataDoc
-	metrics   *metrics.Metrics
-	admin     *admin.Service
-	adminAuth admin.Authenticator
+	cfg     *config.Config
+	log     *slog.Logger
+	now     func() time.Time
+	store   storage.Store
+	catalog *catalog.Catalog
+	keys    *keys.Manager
+	idps    *idp.Registry
+	policy  *policyHolder
+	// assertions validates ID-JAGs for the grant and for explain.
+	assertions *assertion.Validator
+	audit      *audit.Queue
+	meta       *metadataDoc
+	metrics    *metrics.Metrics
+	admin      *admin.Service
+	adminAuth  admin.Authenticator
 
 	generatedAdminToken string
 	public, adminSrv    *http.Server
@@ -112,6 +114,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	s.idps = idp.NewRegistry(s.store, fetcher, idp.Options{Now: s.now, Logger: log, MaxStale: cfg.IdPs.MaxStale,
 		RefetchInterval: cfg.IdPs.RefetchInterval, OnFetch: s.metrics.ObserveJWKSFetch})
 	s.policy = &policyHolder{log: log}
+	s.assertions = &assertion.Validator{Issuer: cfg.Issuer, Issuers: s.idps, Keys: s.idps, Now: s.now}
 	s.audit = audit.NewQueue(s.store, audit.QueueOptions{Logger: log, OnDrop: s.metrics.AuditDropped})
 	s.catalog = catalog.New(s.store, catalog.Options{Logger: log, Now: s.now})
 	s.catalog.OnChange(s.onCatalogChange)
@@ -121,6 +124,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		Keys:     keyRotator{Manager: s.keys, kek: kek, now: s.now, maxTTL: config.MaxAccessTokenTTL},
 		IdPs:     idpOperator{s.idps},
 		Policies: policyValidator{},
+		Explainer: explainer{&grant.Explainer{
+			Catalog: s.catalog, Policy: s.policy, Now: s.now, Assertions: s.assertions,
+		}},
 	}); err != nil {
 		return nil, err
 	}
@@ -183,7 +189,7 @@ func (s *Server) publicHandler(hasher *secret.Hasher, fetcher *safehttp.Client) 
 	verifier := &token.Verifier{Issuer: s.cfg.Issuer, Keys: s.keys.PublicKeys, Now: s.now, Leeway: 30 * time.Second}
 	bearer := &grant.JWTBearer{
 		Catalog: s.catalog, Policy: s.policy, Store: s.store, DefaultTTL: s.cfg.AccessTokenTTL, Now: s.now,
-		Assertions: &assertion.Validator{Issuer: s.cfg.Issuer, Issuers: s.idps, Keys: s.idps, Now: s.now},
+		Assertions: s.assertions,
 		Minter:     &token.Minter{Issuer: s.cfg.Issuer, Keys: s.keys, Now: s.now},
 	}
 	return mountPublic(publicRoutes{
