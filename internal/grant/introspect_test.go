@@ -210,6 +210,10 @@ func TestINT04_IntrospectionVisibilityAndState(t *testing.T) {
 	expiredClaims := f.claims()
 	expiredClaims.IssuedAt, expiredClaims.Expiry = now.Add(-10*time.Minute).Unix(), now.Add(-time.Minute).Unix()
 	expired, _ := f.mint(t, expiredClaims)
+	// Expired 10 s ago: within the verifier's 30 s leeway for resource
+	// servers' clocks, but this server's own clock is authoritative.
+	expiredClaims.Expiry = now.Add(-10 * time.Second).Unix()
+	justExpired, _ := f.mint(t, expiredClaims)
 	iat := time.Unix(c.IssuedAt, 0)
 	setClient := func(enabled, present bool) func(*snapInputs) {
 		return func(in *snapInputs) {
@@ -237,6 +241,7 @@ func TestINT04_IntrospectionVisibilityAndState(t *testing.T) {
 		{name: "another client", caller: "agent2", token: raw},
 		{name: "resource server of another resource", caller: otherID, token: raw},
 		{name: "expired", caller: "agent", token: expired},
+		{name: "expired within the verifier's leeway", caller: "agent", token: justExpired},
 		{name: "revoked by jti", caller: "agent", token: raw, edit: revoke(storage.RevokeToken, c.JTI, now)},
 		{name: "revoked by client at iat", caller: "agent", token: raw, edit: revoke(storage.RevokeClient, "agent", iat)},
 		{name: "client revocation before iat", caller: "agent", token: raw, edit: revoke(storage.RevokeClient, "agent", iat.Add(-time.Second)), active: true},
