@@ -123,12 +123,15 @@ func adminIdPStatusCmd(e *adminEnv, use, short string,
 }
 
 func adminPoliciesCmd(e *adminEnv) *cobra.Command {
-	return adminResource[adminclient.Policy]{
+	cmd := adminResource[adminclient.Policy]{
 		use: "policies", short: "policy rules", noun: "policy", keys: []string{"ID"},
 		coll:  (*adminclient.Client).Policies,
 		table: adminclient.PoliciesTable,
 		spec:  adminclient.PolicyFields(),
 	}.command(e)
+	cmd.Aliases = append(cmd.Aliases, "policy")
+	cmd.AddCommand(adminExplainCmd(e))
+	return cmd
 }
 
 func adminSubjectMappingsCmd(e *adminEnv) *cobra.Command {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -71,6 +73,20 @@ func TestCLI_AdminAgainstRealServer(t *testing.T) {
 			t.Fatalf("client secret not shown once:\n%s", out)
 		}
 	}
+	for _, tc := range []struct{ group, want, rule string }{
+		{"engineering", "decision: ALLOW", "MATCH"},
+		{"sales", "decision: DENY at policy", "groups_any: none of [engineering] in [sales]"},
+	} {
+		claims := filepath.Join(t.TempDir(), "claims.json")
+		doc := `{"iss":"https://idp.acme.example","sub":"alice","resource":"https://mcp.example.com/github","scope":"repo:read","groups":["` + tc.group + `"]}`
+		if err := os.WriteFile(claims, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := runCLI(t, url, "policy", "explain", "--claims", claims, "--client", "agent-1")
+		if err != nil || !strings.Contains(out, tc.want) || !strings.Contains(out, tc.rule) || !strings.Contains(out, "eng-github") {
+			t.Fatalf("explain %s: %v\n%s", tc.group, err, out)
+		}
+	}
 	bad := map[string][]string{
 		"duplicate id":          {"resources", "create", "--id", "github", "--uri", "https://mcp.example.com/other"},
 		"bad url":               {"resources", "create", "--id", "bad", "--uri", "ftp://x"},
@@ -102,7 +118,7 @@ func TestCLI_AdminAgainstRealServer(t *testing.T) {
 			}
 		}
 	}
-	if creates != 4 {
+	if creates != 4 { // explain is audited as policy.explained, not as a change
 		t.Fatalf("%d admin create events, want 4:\n%s", creates, out)
 	}
 }
