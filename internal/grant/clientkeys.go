@@ -106,8 +106,8 @@ func (k *ClientKeys) load(ctx context.Context, c storage.Client, source string, 
 		}
 		doc = resp.Body
 	}
-	var set jose.JSONWebKeySet
-	if err := json.Unmarshal(doc, &set); err != nil {
+	set, err := parseClientJWKS(doc)
+	if err != nil {
 		return nil, fmt.Errorf("grant: client jwks: %w", err)
 	}
 	ks := &clientKeySet{version: c.UpdatedAt, source: source, keys: set, expires: k.Now().Add(clientJWKSTTL)}
@@ -123,6 +123,26 @@ func (k *ClientKeys) load(ctx context.Context, c storage.Client, source string, 
 	k.cached[c.ID] = ks
 	k.mu.Unlock()
 	return ks, nil
+}
+
+// parseClientJWKS reads a JWK Set, ignoring entries that do not parse
+// (RFC 7517 §5: unknown kty, missing or malformed members), so one such
+// entry does not disable the client's other keys; pickKey filters the rest.
+func parseClientJWKS(doc []byte) (jose.JSONWebKeySet, error) {
+	var raw struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(doc, &raw); err != nil {
+		return jose.JSONWebKeySet{}, err
+	}
+	var set jose.JSONWebKeySet
+	for _, entry := range raw.Keys {
+		var k jose.JSONWebKey
+		if k.UnmarshalJSON(entry) == nil {
+			set.Keys = append(set.Keys, k)
+		}
+	}
+	return set, nil
 }
 
 // pickKey selects a public signature key fitting alg: by kid, or the only

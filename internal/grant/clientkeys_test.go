@@ -138,3 +138,24 @@ func TestJWT01_PickKeyFitsAlg(t *testing.T) {
 		})
 	}
 }
+
+// A JWK Set entry this server does not understand (unknown kty, bad
+// members) is ignored, not fatal to the whole set (RFC 7517 §5).
+func TestCAUTH05_UnknownJWKEntriesIgnored(t *testing.T) {
+	f := newPKFixture(t, false)
+	good := mustJSON(t, publicJWK(t, f.uriKey, "uri-1"))
+	for name, doc := range map[string]string{
+		"unknown kty":       `{"keys":[{"kty":"PQC","kid":"pq-1","pub":"AAAA"},` + good + `]}`,
+		"EC key missing y":  `{"keys":[{"kty":"EC","crv":"P-256","kid":"bad","x":"AAAA"},` + good + `]}`,
+		"symmetric oct key": `{"keys":[{"kty":"oct","kid":"hmac","k":"c2VjcmV0"},` + good + `]}`,
+		"non-object entry":  `{"keys":[42,` + good + `]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			f.jwks.mu.Lock()
+			f.jwks.doc = []byte(doc)
+			f.jwks.mu.Unlock()
+			f.clk.Advance(clientJWKSTTL) // drop the cached set
+			f.mustAuthenticate(t, f.validURI(t, f.uriKey, "uri-1"), "pk-uri")
+		})
+	}
+}
