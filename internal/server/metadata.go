@@ -34,6 +34,9 @@ type Metadata struct {
 	RevocationEndpoint                    string   `json:"revocation_endpoint"`
 	RevocationEndpointAuthMethods         []string `json:"revocation_endpoint_auth_methods_supported"`
 	AuthorizationGrantProfilesSupported   []string `json:"authorization_grant_profiles_supported"`
+	// CodeChallengeMethodsSupported is MUST(P) in both documents (MCP-03):
+	// MCP clients refuse an authorization server that omits it.
+	CodeChallengeMethodsSupported []string `json:"code_challenge_methods_supported"`
 }
 
 // clientAuthMethods are the token endpoint client authentication methods
@@ -64,6 +67,7 @@ func BuildMetadata(issuer string, resources map[string]storage.Resource) Metadat
 		RevocationEndpoint:                    issuer + pathRevoke,
 		RevocationEndpointAuthMethods:         clientAuthMethods,
 		AuthorizationGrantProfilesSupported:   []string{oauth.ProfileIDJAG},
+		CodeChallengeMethodsSupported:         []string{"S256"},
 	}
 }
 
