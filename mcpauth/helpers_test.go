@@ -229,6 +229,13 @@ func (f *fixture) claims(scope string) token.Claims {
 	}
 }
 
+// lasting is claims("repo:read") expiring d from now.
+func (f *fixture) lasting(d time.Duration) token.Claims {
+	c := f.claims("repo:read")
+	c.Expiry = f.clock.Now().Add(d).Unix()
+	return c
+}
+
 // mint signs c with key as the fixture's AuthPlane (or another issuer).
 func (f *fixture) mint(t testing.TB, key testKey, issuer string, c token.Claims) string {
 	t.Helper()

@@ -144,7 +144,7 @@ func (i *introspector) ask(ctx context.Context, raw string, c token.Claims) (boo
 	if err != nil {
 		return false, err
 	}
-	active := ans.Active && (ans.JTI == "" || ans.JTI == c.JTI) && audienceIncludes(ans.Aud, c.Audience)
+	active := ans.activeFor(c)
 	i.store(c.JTI, active, c.Expiry)
 	return active, nil
 }
@@ -153,6 +153,12 @@ type introspectionResponse struct {
 	Active bool            `json:"active"`
 	JTI    string          `json:"jti"`
 	Aud    json.RawMessage `json:"aud"`
+}
+
+// activeFor reports whether the answer says the verified token c is
+// active: it must name the same jti and audience when it names them.
+func (a introspectionResponse) activeFor(c token.Claims) bool {
+	return a.Active && (a.JTI == "" || a.JTI == c.JTI) && audienceIncludes(a.Aud, c.Audience)
 }
 
 // audienceIncludes reports whether an introspection aud (absent, a string
@@ -184,6 +190,12 @@ func readIntrospection(resp *http.Response) (introspectionResponse, error) {
 	if len(body) > maxIntrospectionBytes {
 		return introspectionResponse{}, errors.New("response too large")
 	}
+	return parseIntrospection(body)
+}
+
+// parseIntrospection decodes an RFC 7662 §2.2 answer; active must be a
+// JSON boolean.
+func parseIntrospection(body []byte) (introspectionResponse, error) {
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(body, &members); err != nil {
 		return introspectionResponse{}, fmt.Errorf("response: %w", err)
