@@ -107,7 +107,7 @@ func TestNET04_KeyTTLFromCacheControl(t *testing.T) {
 func TestNET04_RemovedKeyRefusedAfterTTL(t *testing.T) {
 	f := newFixture(t)
 	f.as.set(func(as *authServer) { as.cacheControl = "max-age=120" })
-	tok := f.mint(t, f.key, "", f.lasting(2 * time.Hour))
+	tok := f.mint(t, f.key, "", f.lasting(2*time.Hour))
 	if got := f.status(t, tok); got != 200 {
 		t.Fatalf("status %d", got)
 	}
@@ -215,7 +215,7 @@ func TestJWT08_KeySetEntriesFiltered(t *testing.T) {
 
 func TestNET04_UnusableKeySetKeepsCachedKeys(t *testing.T) {
 	f := newFixture(t)
-	tok := f.mint(t, f.key, "", f.lasting(2 * time.Hour))
+	tok := f.mint(t, f.key, "", f.lasting(2*time.Hour))
 	f.status(t, tok)
 	f.as.set(func(as *authServer) { as.keys = []jose.JSONWebKey{} })
 	f.clock.Advance(MinKeyTTL)
