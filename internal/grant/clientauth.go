@@ -107,7 +107,15 @@ func (a *ClientAuth) verifySecret(id, sec, method string, basic bool) (Authentic
 		return Authenticated{}, oauth.InvalidClient("no_client_id", basic)
 	}
 	c, found := a.Catalog.Current().Clients[id]
-	ok := a.Secrets.Verify(sec, c.SecretHash)
+	want := c.SecretHash
+	if len(want) == 0 {
+		// Unknown clients and clients without a secret cost the same HMAC as
+		// a known one, so response times do not reveal which ids exist.
+		// The all-zero stand-in never verifies in practice, and the result is
+		// discarded below anyway.
+		want = make([]byte, 32)
+	}
+	ok := a.Secrets.Verify(sec, want) && len(c.SecretHash) > 0
 	switch {
 	case !found:
 		return Authenticated{}, oauth.InvalidClient("unknown_client", basic)

@@ -67,6 +67,12 @@ func (a *ClientAuth) privateKeyJWT(ctx context.Context, f Form) (Authenticated, 
 	if !c.Enabled {
 		return fail("client_disabled", nil)
 	}
+	// Cheap claim checks before any key lookup (which may fetch jwks_uri);
+	// the signature check below binds these exact payload bytes.
+	exp, err := a.checkClientAssertionClaims(claims)
+	if err != nil {
+		return fail("bad_client_assertion_claims", err)
+	}
 	key, err := a.Keys.Resolve(ctx, c, hdr.KeyID, hdr.Algorithm)
 	if err != nil {
 		return fail("client_key", err)
@@ -77,10 +83,6 @@ func (a *ClientAuth) privateKeyJWT(ctx context.Context, f Form) (Authenticated, 
 	}
 	if string(payload) != string(jws.UnsafePayloadWithoutVerification()) {
 		return fail("bad_client_assertion_signature", nil)
-	}
-	exp, err := a.checkClientAssertionClaims(claims)
-	if err != nil {
-		return fail("bad_client_assertion_claims", err)
 	}
 	jti := claims["jti"].(string) // checked above
 	err = a.Replay.ConsumeJTI(ctx, storage.ConsumedJTI{Issuer: clientJTIPrefix + c.ID, JTI: jti, ExpiresAt: exp.Add(clientAssertionSkew)})
