@@ -94,6 +94,43 @@ type Audit interface {
 	ListAudit(ctx context.Context, f AuditFilter, p Page) ([]AuditEvent, error)
 }
 
+// AuditSeals persists the seals of the audit trail's tamper evidence
+// (DESIGN.md §6) and the retention purge of sealed ranges.
+type AuditSeals interface {
+	// AppendAuditSeal stores s. It fails with ErrConflict if a seal with
+	// s.FromSeq already exists: of several instances sealing the same range
+	// at once exactly one wins.
+	AppendAuditSeal(ctx context.Context, s AuditSeal) error
+	// ListAuditSeals returns seals in ascending FromSeq order after the
+	// cursor p.After (a decimal FromSeq).
+	ListAuditSeals(ctx context.Context, p Page) ([]AuditSeal, error)
+	// LastAuditSeal returns the seal with the highest FromSeq; ErrNotFound
+	// if there is none.
+	LastAuditSeal(ctx context.Context) (AuditSeal, error)
+	// MarkAuditSealPurged records that the events of the seal starting at
+	// fromSeq were purged at at, with the purge mark's MAC, and clears the
+	// seal's Digests. ErrNotFound if no such seal exists or it is already
+	// marked, so that of several instances purging at once one wins.
+	MarkAuditSealPurged(ctx context.Context, fromSeq int64, at time.Time, mac []byte) error
+	// DeleteAuditRange deletes the events with fromSeq <= seq <= toSeq and
+	// returns how many it deleted.
+	DeleteAuditRange(ctx context.Context, fromSeq, toSeq int64) (int64, error)
+	// AuditWatermark returns a sequence number S such that every append
+	// that received a seq <= S has committed or rolled back: events up to S
+	// can be sealed without a late commit landing inside the sealed range.
+	// On PostgreSQL, where identity values become visible out of commit
+	// order with several writers, it waits for the appends in flight.
+	AuditWatermark(ctx context.Context) (int64, error)
+}
+
+// AccessReview aggregates token issuance for access reviews.
+type AccessReview interface {
+	// AuditConnections aggregates the token.issued events matching f by
+	// (subject, client, resource, IdP), ordered by that key. The page
+	// cursor is the four key fields joined by "\x00".
+	AuditConnections(ctx context.Context, f ConnectionFilter, p Page) ([]Connection, error)
+}
+
 // IdPKeys persists each trusted IdP's last-known-good JWKS and fetch status,
 // so a restart during an IdP outage still verifies (DESIGN.md §3) and every
 // instance reports the same status.
@@ -117,6 +154,8 @@ type Tx interface {
 	JTIs
 	Revocations
 	Audit
+	AuditSeals
+	AccessReview
 }
 
 // Store is a storage backend. Its own methods run each in their own

@@ -265,3 +265,57 @@ func (p Page) Normalize() Page {
 	}
 	return p
 }
+
+// AuditSeal seals one contiguous range of audit sequence numbers
+// [FromSeq, ToSeq] (DESIGN.md §6, tamper evidence). Seals form a chain:
+// each range starts right after the previous one and Prev commits to it, so
+// several instances sharing one store agree on one sequence of seals. The
+// audit package defines the encodings; storage keeps the bytes as given.
+type AuditSeal struct {
+	// FromSeq and ToSeq bound the range, both inclusive. Sequence numbers
+	// without an event (a rolled-back append) may lie inside it.
+	FromSeq, ToSeq int64
+	// Count is the number of events in the range when it was sealed.
+	Count int64
+	// Head is the hash chain over the events of the range, continuing from
+	// the previous seal's Head.
+	Head []byte
+	// Prev is the hash of the previous seal (all zeros for the first).
+	Prev []byte
+	// Digests lists the sequence number and hash of each sealed event, so a
+	// verifier can name the edited, deleted or inserted record; Head
+	// commits to it. Cleared when the range is purged.
+	Digests []byte
+	// MAC authenticates the seal under the server's audit key.
+	MAC      []byte
+	SealedAt time.Time
+	// PurgedAt is zero unless retention removed the range's events; the
+	// seal itself stays so that the chain still verifies.
+	PurgedAt time.Time
+	// PurgeMAC authenticates the purge mark under the audit key, so that
+	// marking a seal purged cannot hide deleted events.
+	PurgeMAC []byte
+}
+
+// ConnectionFilter selects the token.issued events an access review
+// aggregates; zero fields do not filter. Since is inclusive, Until
+// exclusive, both at millisecond precision.
+type ConnectionFilter struct {
+	Since, Until time.Time
+	Subject      string
+	ClientID     string
+}
+
+// Connection is one (subject, client, resource, IdP) that obtained tokens,
+// aggregated over its token.issued events (the access review).
+type Connection struct {
+	Subject  string
+	ClientID string
+	Resource string
+	IdPID    string
+	// Scopes is the sorted union of the granted scopes; nil if none.
+	Scopes []string
+	// First and Last are the times of the first and last issuance.
+	First, Last time.Time
+	Count       int64
+}

@@ -69,13 +69,16 @@ const insertAudit = `INSERT INTO audit_events (id, time, type, outcome, reason, 
 
 // AppendAudit appends evs in order and returns them with Seq set. The
 // inserts travel as one pipelined batch, which PostgreSQL runs as one
-// implicit transaction: all are written or none.
+// implicit transaction: all are written or none. The batch first takes the
+// audit advisory lock shared (see AuditWatermark), held to the end of the
+// transaction, so the sealer never seals past a seq that is not committed.
 func (q queries) AppendAudit(ctx context.Context, evs ...storage.AuditEvent) ([]storage.AuditEvent, error) {
 	out := make([]storage.AuditEvent, len(evs))
 	if len(evs) == 0 {
 		return out, nil
 	}
 	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock_shared(` + auditLockKey + `)`)
 	for _, ev := range evs {
 		ev = storableAudit(ev)
 		doc, err := json.Marshal(toAuditDoc(ev))
@@ -87,6 +90,10 @@ func (q queries) AppendAudit(ctx context.Context, evs ...storage.AuditEvent) ([]
 			rawDoc(ev.Before), rawDoc(ev.After))
 	}
 	br := q.db.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
+		return nil, wrapErr("append audit", err)
+	}
 	for i, ev := range evs {
 		ev = storableAudit(ev)
 		if err := br.QueryRow().Scan(&ev.Seq); err != nil {

@@ -52,7 +52,7 @@ func schemaTables(t *testing.T, schema string) []string {
 	return names
 }
 
-var wantTables = []string{"audit_events", "authplane_migrations", "clients", "consumed_jtis",
+var wantTables = []string{"audit_events", "audit_seals", "authplane_migrations", "clients", "consumed_jtis",
 	"generation", "idp_key_states", "idps", "policies", "resources", "revocations",
 	"signing_keys", "subject_mappings"}
 

@@ -31,6 +31,8 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 	t.Run("WithTx", func(t *testing.T) { testWithTx(t, o) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, o) })
 	t.Run("AuditFilter", func(t *testing.T) { testAuditFilter(t, o) })
+	t.Run("AuditSeals", func(t *testing.T) { testAuditSeals(t, o) })
+	t.Run("AuditConnections", func(t *testing.T) { testAuditConnections(t, o) })
 	t.Run("Revocations", func(t *testing.T) { testRevocations(t, o) })
 	t.Run("SigningKeys", func(t *testing.T) { testSigningKeys(t, o) })
 	t.Run("IdPKeyState", func(t *testing.T) { testIdPKeyState(t, o) })
