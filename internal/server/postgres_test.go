@@ -91,3 +91,14 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestRAS24_ConcurrentReplayPostgres: 64 identical requests to one instance
+// on PostgreSQL → exactly one 200.
+func TestRAS24_ConcurrentReplayPostgres(t *testing.T) {
+	_, dsn := pgtest.Schema(t)
+	e := newEnv(t, envOpts{store: dsn})
+	e.standardSetup()
+	if got := replayRace(t, []*env{e}, 64); got != 1 {
+		t.Fatalf("%d successes, want exactly 1", got)
+	}
+}
