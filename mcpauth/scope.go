@@ -33,8 +33,9 @@ func (e *InsufficientScopeError) Error() string {
 // as Middleware installs it) carries every one of scopes. It returns an
 // *InsufficientScopeError when some are missing, and an error wrapping
 // auth.ErrInvalidToken when ctx has no token. Inside an MCP tool handler the
-// SDK passes the token as CallToolRequest.Extra.TokenInfo rather than in
-// ctx; use CheckScopes there.
+// SDK's documented carrier of the token is CallToolRequest.Extra.TokenInfo;
+// CheckScopes(req.Extra.TokenInfo, …) does not depend on the transport
+// passing request values through ctx.
 func (k *Kit) RequireScopes(ctx context.Context, scopes ...string) error {
 	return k.CheckScopes(auth.TokenInfoFromContext(ctx), scopes...)
 }
