@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/authplane/authplane/internal/jsonx"
 )
 
 // Supported signature algorithms (IDP-22, JWT-01). HMAC and none are never accepted.
@@ -41,7 +43,7 @@ func parseToken(raw string, maxSize int, a *Assertion) (*token, error) {
 	if err := parseHeader(hdr, tok, a); err != nil {
 		return nil, err
 	}
-	claims, err := decodeStrictObject(payload)
+	claims, err := jsonx.DecodeStrictObject(payload)
 	if err != nil {
 		fillUnverifiedLenient(payload, a)
 		return nil, fmt.Errorf("%w: payload: %v", ErrBadClaims, err)
@@ -98,7 +100,7 @@ func decodeSegment(s string) ([]byte, error) {
 // parseHeader checks the JOSE header (B.2 steps 10-11): strict JSON, a supported alg, the ID-JAG
 // typ, no forbidden parameter and a kid.
 func parseHeader(data []byte, tok *token, a *Assertion) error {
-	h, err := decodeStrictObject(data)
+	h, err := jsonx.DecodeStrictObject(data)
 	if err != nil {
 		return fmt.Errorf("%w: header: %v", ErrMalformed, err)
 	}

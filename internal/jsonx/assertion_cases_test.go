@@ -1,12 +1,13 @@
-package assertion
+package jsonx
 
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
-func TestDecodeStrictObject(t *testing.T) {
+func TestDecodeStrictObjectAssertionCases(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		in   string
@@ -40,7 +41,7 @@ func TestDecodeStrictObject(t *testing.T) {
 		{"depth 33 rejected", `{"a":` + nested(32) + `}`, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := decodeStrictObject([]byte(c.in))
+			got, err := DecodeStrictObject([]byte(c.in))
 			if c.want == nil {
 				if err == nil {
 					t.Fatalf("decoded %v, want an error", got)
@@ -65,3 +66,5 @@ func nestedValue(n int) any {
 	}
 	return v
 }
+
+func nested(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
