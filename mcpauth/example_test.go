@@ -47,18 +47,7 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	server := mcp.NewServer(&mcp.Implementation{Name: "github", Version: "v1"}, nil)
-	mcp.AddTool(server, &mcp.Tool{Name: "whoami"}, func(_ context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
-		// The SDK hands the verified token to tool handlers.
-		if err := kit.CheckScopes(req.Extra.TokenInfo, "repo:read"); err != nil {
-			return nil, nil, err
-		}
-		text := fmt.Sprintf("%s via %s", req.Extra.TokenInfo.UserID, req.Extra.TokenInfo.Extra[mcpauth.ExtraClientID])
-		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}}}, nil, nil
-	})
-	mcp.AddTool(server, &mcp.Tool{Name: "create_issue"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
-		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "created"}}}, nil, nil
-	})
+	server := newGitHubServer(kit)
 	handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
 
 	mux.Handle(kit.MetadataPath(), kit.MetadataHandler())
@@ -71,9 +60,8 @@ func Example() {
 	fmt.Println("without a token:", resp.StatusCode, challenge)
 	resp.Body.Close()
 
-	tok := as.mint(resource, "repo:read")
 	httpClient := srv.Client()
-	httpClient.Transport = bearer{tok: tok, base: httpClient.Transport}
+	httpClient.Transport = bearer{tok: as.mint(resource, "repo:read"), base: httpClient.Transport}
 	client := mcp.NewClient(&mcp.Implementation{Name: "agent-1", Version: "v1"}, nil)
 	ctx := context.Background()
 	session, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: resource, HTTPClient: httpClient}, nil)
@@ -94,6 +82,23 @@ func Example() {
 	// without a token: 401 Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="repo:read"
 	// whoami: alice via agent-1
 	// create_issue forbidden: true
+}
+
+// newGitHubServer is an MCP server on the official SDK with two tools.
+func newGitHubServer(kit *mcpauth.Kit) *mcp.Server {
+	server := mcp.NewServer(&mcp.Implementation{Name: "github", Version: "v1"}, nil)
+	mcp.AddTool(server, &mcp.Tool{Name: "whoami"}, func(_ context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
+		// The SDK hands the verified token to tool handlers.
+		if err := kit.CheckScopes(req.Extra.TokenInfo, "repo:read"); err != nil {
+			return nil, nil, err
+		}
+		text := fmt.Sprintf("%s via %s", req.Extra.TokenInfo.UserID, req.Extra.TokenInfo.Extra[mcpauth.ExtraClientID])
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}}}, nil, nil
+	})
+	mcp.AddTool(server, &mcp.Tool{Name: "create_issue"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "created"}}}, nil, nil
+	})
+	return server
 }
 
 // fakeAuthPlane serves a JWKS over TLS and mints access tokens with

@@ -93,6 +93,8 @@ type authServer struct {
 	jwksStatus   int
 	introStatus  int
 	revoked      map[string]bool // jti → inactive
+	// gate, when set, holds every JWKS response until it is closed.
+	gate chan struct{}
 }
 
 func newAuthServer(t testing.TB, keys ...testKey) *authServer {
@@ -125,6 +127,12 @@ func (as *authServer) set(f func(as *authServer)) {
 
 func (as *authServer) serveJWKS(w http.ResponseWriter, _ *http.Request) {
 	as.jwksHits.Add(1)
+	as.mu.Lock()
+	gate := as.gate
+	as.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
 	as.mu.Lock()
 	defer as.mu.Unlock()
 	if as.jwksStatus != http.StatusOK {

@@ -7,6 +7,8 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"net/http"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,6 +67,38 @@ func TestNET04_UnknownKidFloodOneRefetchPerInterval(t *testing.T) {
 	f.clock.Advance(time.Second)
 	f.status(t, f.mint(t, newTestKey(t), "", f.claims("repo:read")))
 	f.wantFetches(t, 3)
+}
+
+// TestNET04_ColdStartSingleFlight: concurrent first requests share one
+// fetch. The JWKS answer is held until the first fetch has arrived; any
+// request that joins later finds fresh keys, so more than one fetch means
+// the fetches were not shared.
+func TestNET04_ColdStartSingleFlight(t *testing.T) {
+	f := newFixture(t)
+	gate := make(chan struct{})
+	f.as.set(func(as *authServer) { as.gate = gate })
+	const n = 16
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		tok := f.valid(t, "repo:read")
+		wg.Go(func() {
+			var s seen
+			codes <- serve(f.kit.Middleware()(s.handler()), request(http.MethodGet, "/github", tok, "")).Code
+		})
+	}
+	for f.as.jwksHits.Load() == 0 {
+		runtime.Gosched()
+	}
+	close(gate)
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != http.StatusOK {
+			t.Fatalf("status %d", c)
+		}
+	}
+	f.wantFetches(t, 1)
 }
 
 func TestNET04_NoFetchForTokensRefusedBeforeKeyLookup(t *testing.T) {

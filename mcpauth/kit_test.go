@@ -6,15 +6,14 @@ import (
 	"time"
 )
 
-func TestNew_ConfigValidation(t *testing.T) {
-	base := func() Config {
-		return Config{Resource: testResource, Issuer: "https://as.example.com"}
-	}
-	cases := []struct {
-		name   string
-		mutate func(*Config)
-		errHas string // "" = valid
-	}{
+type configCase struct {
+	name   string
+	mutate func(*Config)
+	errHas string // "" = valid
+}
+
+func configCases() []configCase {
+	return []configCase{
 		{name: "minimal", mutate: func(*Config) {}},
 		{name: "no_resource", mutate: func(c *Config) { c.Resource = "" }, errHas: "Resource is required"},
 		{name: "no_issuer", mutate: func(c *Config) { c.Issuer = "" }, errHas: "Issuer is required"},
@@ -43,9 +42,12 @@ func TestNew_ConfigValidation(t *testing.T) {
 				ClientSecret: "y", CacheTTL: time.Minute}
 		}, errHas: "CacheTTL"},
 	}
-	for _, tc := range cases {
+}
+
+func TestNew_ConfigValidation(t *testing.T) {
+	for _, tc := range configCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := base()
+			cfg := Config{Resource: testResource, Issuer: "https://as.example.com"}
 			tc.mutate(&cfg)
 			_, err := New(cfg)
 			switch {

@@ -2,6 +2,7 @@ package mcpauth
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,12 @@ func invalidTokenCases() []challengeCase {
 			c.IssuedAt = f.clock.Now().Add(-time.Minute).Unix()
 			return f.mint(t, f.key, "", c)
 		}), status: 401, code: "invalid_token"},
+	}
+}
+
+// claimCases are well-signed tokens whose claims are not for this server.
+func claimCases() []challengeCase {
+	return []challengeCase{
 		{name: "AT05_wrong_issuer", req: bearerReq(func(t *testing.T, f *fixture) string {
 			return f.mint(t, f.key, "https://other-as.example.com", f.claims("repo:read"))
 		}), status: 401, code: "invalid_token"},
@@ -51,6 +58,12 @@ func invalidTokenCases() []challengeCase {
 			c.Audience = "https://mcp.example.com"
 			return f.mint(t, f.key, "", c)
 		}), status: 401, code: "invalid_token"},
+	}
+}
+
+// headerCases are tokens refused for their header or signature.
+func headerCases() []challengeCase {
+	return []challengeCase{
 		{name: "EMA14_id_jag_as_bearer", req: bearerReq(func(t *testing.T, f *fixture) string {
 			h := `{"alg":"ES256","typ":"oauth-id-jag+jwt","kid":"` + f.key.kid + `"}`
 			return signRaw(t, f.key.key, h, f.payload(t, map[string]any{"resource": testResource}))
@@ -123,7 +136,7 @@ func requestShapeCases() []challengeCase {
 }
 
 func TestMCP31_MiddlewareRefusals(t *testing.T) {
-	cases := append(invalidTokenCases(), requestShapeCases()...)
+	cases := slices.Concat(invalidTokenCases(), claimCases(), headerCases(), requestShapeCases())
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)

@@ -21,15 +21,18 @@ func call(tool string) string {
 	return `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + tool + `","arguments":{}}}`
 }
 
-func TestMCP33_ToolScopes(t *testing.T) {
-	cases := []struct {
-		name    string
-		method  string
-		body    string
-		granted string
-		status  int
-		scope   string // expected challenge scope on 403
-	}{
+// toolScopeCase is one request through Middleware and ToolScopes.
+type toolScopeCase struct {
+	name    string
+	method  string
+	body    string
+	granted string
+	status  int
+	scope   string // expected challenge scope on 403
+}
+
+func toolScopeCases() []toolScopeCase {
+	return []toolScopeCase{
 		{name: "protected_tool_without_scope", body: call("create_issue"), granted: "repo:read", status: 403,
 			scope: "repo:read issues:write"},
 		{name: "protected_tool_with_scope", body: call("create_issue"), granted: "repo:read issues:write", status: 200},
@@ -52,7 +55,10 @@ func TestMCP33_ToolScopes(t *testing.T) {
 		{name: "invalid_utf8", body: "{\"jsonrpc\":\"2.0\",\"method\":\"x\xff\"}", granted: "repo:read", status: 400},
 		{name: "get_passes", method: http.MethodGet, granted: "repo:read", status: 200},
 	}
-	for _, tc := range cases {
+}
+
+func TestMCP33_ToolScopes(t *testing.T) {
+	for _, tc := range toolScopeCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
 			var s seen
