@@ -105,23 +105,3 @@ clients:
 		t.Fatalf("seed = %+v", cfg.Seed)
 	}
 }
-
-func TestParseKEK(t *testing.T) {
-	cases := []struct {
-		name, in string
-		ok       bool
-	}{
-		{"std padded", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", true},
-		{"url raw", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", true},
-		{"too short", "AAECAwQ=", false},
-		{"not base64", "!!!", false},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseKEK(tc.in)
-			if (err == nil) != tc.ok {
-				t.Fatalf("ParseKEK(%q) err = %v", tc.in, err)
-			}
-		})
-	}
-}

@@ -1,16 +1,14 @@
 package config
 
 import (
-	"encoding/base64"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
-)
 
-// KEKSize is the length of the key-encryption key in bytes (AES-256).
-const KEKSize = 32
+	"github.com/authplane/authplane/internal/keys"
+)
 
 // MinAdminTokenLen is the shortest admin token accepted outside dev mode.
 const MinAdminTokenLen = 32
@@ -113,7 +111,7 @@ func (v *validator) store(cfg *Config) {
 
 func (v *validator) secrets(cfg *Config) {
 	if cfg.KEK != "" {
-		if _, err := ParseKEK(cfg.KEK); err != nil {
+		if _, err := keys.ParseKEK(cfg.KEK); err != nil {
 			v.add("kek", err.Error())
 		}
 	} else if !cfg.Dev {
@@ -141,27 +139,3 @@ func (v *validator) oneOf(key, val string, allowed ...string) {
 	}
 	v.add(key, "must be one of "+strings.Join(allowed, ", "))
 }
-
-// ParseKEK decodes a base64 (standard or URL alphabet, padded or not)
-// key-encryption key of exactly KEKSize bytes.
-func ParseKEK(s string) ([]byte, error) {
-	s = strings.TrimSpace(s)
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(s); err == nil {
-			if len(b) != KEKSize {
-				return nil, errKEKSize
-			}
-			return b, nil
-		}
-	}
-	return nil, errKEKEncoding
-}
-
-type configError string
-
-func (e configError) Error() string { return string(e) }
-
-const (
-	errKEKSize     = configError("must decode to exactly 32 bytes")
-	errKEKEncoding = configError("must be base64")
-)

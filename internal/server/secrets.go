@@ -27,7 +27,7 @@ const (
 // (or generated into) the data directory with mode 0600.
 func loadKEK(cfg *config.Config) ([]byte, error) {
 	if cfg.KEK != "" {
-		return config.ParseKEK(cfg.KEK)
+		return keys.ParseKEK(cfg.KEK)
 	}
 	if !cfg.Dev {
 		return nil, errors.New("server: kek is required outside dev mode")
