@@ -45,9 +45,10 @@ type failure struct {
 //     header and the query: 400 error="invalid_request";
 //   - AuthPlane unreachable (no keys, introspection down): 503.
 //
-// Every 4xx carries WWW-Authenticate: Bearer with resource_metadata (the
-// metadata URL) and, for 401 and 403, scope. A token in the query string
-// alone is ignored (MCP-32): the request has no credentials.
+// Every 400, 401 and 403 carries WWW-Authenticate: Bearer with
+// resource_metadata (the metadata URL) and, for 401 and 403, scope. A token
+// in the query string alone is ignored (MCP-32): the request has no
+// credentials.
 func (k *Kit) Middleware(requiredScopes ...string) func(http.Handler) http.Handler {
 	required := slices.Clone(requiredScopes)
 	return func(next http.Handler) http.Handler {
@@ -201,12 +202,13 @@ func missingScopes(granted, needed []string) []string {
 	return out
 }
 
-// refuse writes f: WWW-Authenticate for every 4xx, no-store, and a short
+// refuse writes f: WWW-Authenticate for 400, 401 and 403, no-store, and a short
 // text body naming the error code.
 func (k *Kit) refuse(w http.ResponseWriter, f *failure) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
-	if f.status >= 400 && f.status < 500 {
+	switch f.status {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
 		h.Set("WWW-Authenticate", k.challenge(f))
 	}
 	if f.status == http.StatusServiceUnavailable {

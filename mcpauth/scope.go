@@ -25,6 +25,7 @@ type InsufficientScopeError struct {
 	Scope []string
 }
 
+// Error names the missing scopes.
 func (e *InsufficientScopeError) Error() string {
 	return "insufficient scope: missing " + strings.Join(e.Missing, " ")
 }

@@ -101,6 +101,9 @@ func TestMCP33_ToolScopesBodyTooLarge(t *testing.T) {
 	if w.Code != http.StatusRequestEntityTooLarge || s.calls != 0 {
 		t.Fatalf("status %d, calls %d", w.Code, s.calls)
 	}
+	if w.Header().Get("WWW-Authenticate") != "" {
+		t.Error("a 413 carries a Bearer challenge")
+	}
 }
 
 func TestMCP33_ToolScopesWithoutMiddlewareRefuses(t *testing.T) {

@@ -44,6 +44,7 @@ type InvalidTokenError struct {
 	cause       error
 }
 
+// Error returns the client-safe description.
 func (e *InvalidTokenError) Error() string { return "invalid token: " + e.Description }
 
 // Unwrap returns auth.ErrInvalidToken and the cause.
