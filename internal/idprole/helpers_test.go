@@ -23,17 +23,17 @@ import (
 
 // Fixture values.
 const (
-	asIssuer    = "https://as.example.com"
-	asAlias     = "urn:example:authplane"
-	mcpResource = "https://mcp.example.com/mcp"
-	as2Issuer   = "https://as2.example.com"
-	mcp2        = "https://mcp2.example.com/mcp"
-	redirectURI = "http://127.0.0.1:8765/callback"
-	alicePass   = "alice-password-1"
-	bobPass     = "bob-password-1"
-	agentSecret = "agent-secret-0123456789"
-	otherSecret = "other-secret-0123456789"
-	codeSecret  = "codeonly-secret-0123456"
+	asIssuer     = "https://as.example.com"
+	asAlias      = "urn:example:authplane"
+	mcpResource  = "https://mcp.example.com/mcp"
+	as2Issuer    = "https://as2.example.com"
+	mcp2         = "https://mcp2.example.com/mcp"
+	redirectURI  = "http://127.0.0.1:8765/callback"
+	alicePass    = "alice-password-1"
+	bobPass      = "bob-password-1"
+	agentSecret  = "agent-secret-0123456789"
+	otherSecret  = "other-secret-0123456789"
+	codeSecret   = "codeonly-secret-0123456"
 	testVerifier = "verifier-0123456789-0123456789-0123456789-abcdef"
 )
 
