@@ -215,5 +215,5 @@ func (s *Server) adminHandler() http.Handler {
 			}
 		}
 	})
-	return mountAdmin(refreshing, s.metrics.Handler())
+	return mountAdmin(refreshing, s.metrics.Handler(), s.adminAuth.Wrap(profiling()))
 }

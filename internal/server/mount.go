@@ -30,11 +30,12 @@ func mountPublic(h publicRoutes) *http.ServeMux {
 
 // mountAdmin is the admin listener's route table: the admin API under
 // /admin/v1, Prometheus metrics (no secrets; the admin listener is loopback
-// by default) and health.
-func mountAdmin(api, metrics http.Handler) *http.ServeMux {
+// by default), runtime profiles (behind the admin token) and health.
+func mountAdmin(api, metrics, profiles http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/admin/v1/", api)
 	mux.Handle("GET /metrics", metrics)
+	mux.Handle("GET /debug/pprof/", profiles)
 	mux.HandleFunc("GET /healthz", handleHealthz)
 	return mux
 }
