@@ -27,7 +27,9 @@ func newRootCmd() *cobra.Command {
 		newMigrateCmd(),
 		newKeysCmd(),
 		newAdminCmd(),
+		newXAACmd(),
 		newVersionCmd(),
+		newBenchCmd(),
 	)
 	return root
 }
