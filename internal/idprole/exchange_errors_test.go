@@ -206,9 +206,10 @@ func TestA5_InvalidGrant(t *testing.T) {
 	runExchangeCases(t, []exCase{
 		{"IDP13 bad signature", func(_ *testing.T, _ *env, f url.Values, _ map[string]string) {
 			st := f.Get("subject_token")
-			sig := []byte(st[strings.LastIndexByte(st, '.')+1:])
+			i := strings.LastIndexByte(st, '.') + 1
+			sig := must(base64.RawURLEncoding.DecodeString(st[i:]))
 			sig[3] ^= 1
-			f.Set("subject_token", st[:strings.LastIndexByte(st, '.')+1]+string(sig))
+			f.Set("subject_token", st[:i]+base64.RawURLEncoding.EncodeToString(sig))
 		}, 400, "invalid_grant", "subject_token_bad_signature"},
 		{"IDP13 expired", func(_ *testing.T, e *env, _ url.Values, _ map[string]string) {
 			e.clock.Advance(time.Hour)
