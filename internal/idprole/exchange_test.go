@@ -243,7 +243,7 @@ func TestIDP29_Metadata(t *testing.T) {
 		}
 		lists := map[string]string{"grant_types_supported": oauth.GrantTokenExchange,
 			"identity_chaining_requested_token_types_supported": oauth.TokenTypeIDJAG,
-			"code_challenge_methods_supported": "S256", "response_types_supported": "code",
+			"code_challenge_methods_supported":                  "S256", "response_types_supported": "code",
 			"token_endpoint_auth_methods_supported": "client_secret_basic"}
 		for k, v := range lists {
 			l, _ := m[k].([]any)
