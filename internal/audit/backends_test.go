@@ -30,8 +30,10 @@ type backend struct {
 	exec  func(t *testing.T, sql string, args ...any)
 	// open opens a second store on the same database (a second instance).
 	open func(t *testing.T) storage.Store
-	// pg is the PostgreSQL dialect flag for SQL that differs.
-	pg bool
+	// pg is the PostgreSQL dialect flag for SQL that differs; dsn selects
+	// the test's schema.
+	pg  bool
+	dsn string
 }
 
 // forEachBackend runs fn on a fresh SQLite store and, when
@@ -84,7 +86,7 @@ func postgresBackend(t *testing.T) *backend {
 		t.Fatalf("raw connect: %v", err)
 	}
 	t.Cleanup(func() { _ = conn.Close(ctx) })
-	return &backend{name: "postgres", store: st, open: openStore, pg: true, exec: func(t *testing.T, q string, args ...any) {
+	return &backend{name: "postgres", store: st, open: openStore, pg: true, dsn: dsn, exec: func(t *testing.T, q string, args ...any) {
 		t.Helper()
 		if _, err := conn.Exec(ctx, dollars(q), args...); err != nil {
 			t.Fatalf("raw %q: %v", q, err)
@@ -184,4 +186,16 @@ func verify(t *testing.T, st storage.Store) Report {
 		t.Fatalf("Verify: %v", err)
 	}
 	return r
+}
+
+// rawConn opens a connection to b's PostgreSQL schema, closed with the test.
+func rawConn(t *testing.T, b *backend) *pgx.Conn {
+	t.Helper()
+	ctx := context.WithoutCancel(t.Context())
+	conn, err := pgx.Connect(ctx, b.dsn)
+	if err != nil {
+		t.Fatalf("raw connect: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close(ctx) })
+	return conn
 }

@@ -53,14 +53,17 @@ func (s *Sealer) Purge(ctx context.Context, before time.Time) (int64, error) {
 		if err != nil || len(batch) == 0 {
 			return total, err
 		}
-		if err := s.checkBatch(ctx, batch); err != nil {
-			return total, err
+		good, bad := s.checkBatch(ctx, batch)
+		if len(good) > 0 {
+			n, err := s.purgeBatch(ctx, good, before)
+			if err != nil {
+				return total, err
+			}
+			total += n
 		}
-		n, err := s.purgeBatch(ctx, batch, before)
-		if err != nil {
-			return total, err
+		if bad != nil {
+			return total, bad
 		}
-		total += n
 	}
 }
 
@@ -89,26 +92,28 @@ func (s *Sealer) expired(ctx context.Context, before time.Time) ([]storage.Audit
 	}
 }
 
-// checkBatch verifies the events of each seal before they are deleted; the
-// seals' MACs and links are checked by Verify, the ranges here.
-func (s *Sealer) checkBatch(ctx context.Context, batch []storage.AuditSeal) error {
-	for _, seal := range batch {
+// checkBatch verifies the events of each seal before they are deleted
+// (Verify checks the links between seals). It returns the seals that
+// verify up to the first that does not, and an ErrTampered error for that
+// one.
+func (s *Sealer) checkBatch(ctx context.Context, batch []storage.AuditSeal) ([]storage.AuditSeal, error) {
+	for i, seal := range batch {
 		if !hmacOK(s.Key, seal) {
-			return fmt.Errorf("%w: seal [%d, %d] fails its MAC", ErrTampered, seal.FromSeq, seal.ToSeq)
+			return batch[:i], fmt.Errorf("%w: seal [%d, %d] fails its MAC", ErrTampered, seal.FromSeq, seal.ToSeq)
 		}
 		es, err := decodeEntries(seal.Digests)
 		if err != nil || int64(len(es)) != seal.Count {
-			return fmt.Errorf("%w: seal [%d, %d] has a bad digest list", ErrTampered, seal.FromSeq, seal.ToSeq)
+			return batch[:i], fmt.Errorf("%w: seal [%d, %d] has a bad digest list", ErrTampered, seal.FromSeq, seal.ToSeq)
 		}
 		p, err := compareRange(ctx, s.Store, seal, es)
 		if err != nil {
-			return err
+			return batch[:i], err
 		}
 		if p != nil {
-			return fmt.Errorf("%w: %s at seq %d: %s", ErrTampered, p.Kind, p.Seq, p.Detail)
+			return batch[:i], fmt.Errorf("%w: %s at seq %d: %s", ErrTampered, p.Kind, p.Seq, p.Detail)
 		}
 	}
-	return nil
+	return batch, nil
 }
 
 // purgeBatch marks, deletes and records one batch in one transaction.
