@@ -175,9 +175,14 @@ func (s *Store) DeleteIdPKeyState(ctx context.Context, idpID string) error {
 	return s.inTx(ctx, func(o *ops) error { return o.DeleteIdPKeyState(ctx, idpID) })
 }
 
-// ConsumeJTI runs in its own write transaction; see storage.Store.
+// ConsumeJTI is group-committed like ConsumeJTIWithAudit (groupcommit.go);
+// see storage.Store.
 func (s *Store) ConsumeJTI(ctx context.Context, j storage.ConsumedJTI) error {
-	return s.inTx(ctx, func(o *ops) error { return o.ConsumeJTI(ctx, j) })
+	w, err := newWrite(j, nil)
+	if err != nil {
+		return err
+	}
+	return s.grants.submit(ctx, w)
 }
 
 // AddRevocation runs in its own write transaction; see storage.Store.

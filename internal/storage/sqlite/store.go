@@ -46,6 +46,8 @@ type Store struct {
 	reader *sql.DB
 	log    *slog.Logger
 	hub    *hub
+	// grants batches ConsumeJTIWithAudit and ConsumeJTI (groupcommit.go).
+	grants *committer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -86,6 +88,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if s.reader, err = openPool(ctx, readerDSN(path), readerConns); err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlite: open readers: %w", err), s.writer.Close())
 	}
+	s.grants = newCommitter(s.writer)
 	log.Debug("sqlite store opened", slog.String("path", path))
 	return s, nil
 }
@@ -218,6 +221,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // pools; it is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.grants.close()
 		s.hub.close()
 		s.closeErr = errors.Join(s.reader.Close(), s.writer.Close())
 		if s.closeErr != nil {

@@ -48,22 +48,19 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx storage.Tx) error) error 
 
 // ConsumeJTIWithAudit implements storage.Store: the jti insert and the
 // audit event commit together (DESIGN.md §2 "Audit"), and a replay writes
-// nothing.
+// nothing. Concurrent calls share one transaction (groupcommit.go); each
+// returns only after the commit that holds its rows.
 func (s *Store) ConsumeJTIWithAudit(ctx context.Context, j storage.ConsumedJTI, ev storage.AuditEvent) (storage.AuditEvent, error) {
-	var stored storage.AuditEvent
-	err := s.inTx(ctx, func(o *ops) error {
-		if err := o.ConsumeJTI(ctx, j); err != nil {
-			return err
-		}
-		evs, err := o.AppendAudit(ctx, ev)
-		if err != nil {
-			return err
-		}
-		stored = evs[0]
-		return nil
-	})
+	w, err := newWrite(j, &ev)
 	if err != nil {
 		return storage.AuditEvent{}, err
+	}
+	if err := s.grants.submit(ctx, w); err != nil {
+		return storage.AuditEvent{}, err
+	}
+	stored, err := decodeEvent(w.seq, w.doc)
+	if err != nil {
+		return storage.AuditEvent{}, wrap("append audit", err)
 	}
 	return stored, nil
 }

@@ -1,0 +1,179 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/authplane/authplane/internal/storage"
+)
+
+// Group commit of the grant hot path (DESIGN.md §7, §8). With
+// synchronous=FULL every COMMIT syncs the WAL, and the single writer
+// connection serialises transactions, so one transaction per grant caps
+// the rate at one grant per fsync. Instead, concurrent ConsumeJTIWithAudit
+// (and ConsumeJTI) calls queue for a committer goroutine that writes
+// whatever is queued, up to maxBatch, in one transaction. Each call's rows
+// are its own INSERT … ON CONFLICT DO NOTHING, so a replay inside a batch
+// (even of a pair consumed earlier in the same batch) affects only that
+// call, and writes nothing for it. A caller learns its outcome only after
+// the COMMIT holding its rows has returned: a nil error still means the
+// jti and the audit event are durable.
+const (
+	// maxBatch bounds the writes of one transaction, so that one commit
+	// does not hold the writer for long.
+	maxBatch = 256
+	// queueLen is the depth of the committer's queue; callers block when
+	// it is full.
+	queueLen = 1024
+	// batchTimeout bounds one batch transaction.
+	batchTimeout = 10 * time.Second
+)
+
+// The statements of one write; doc.go explains the key and the columns.
+const (
+	consumeSQL = "INSERT INTO consumed_jtis (hash, expires_at) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING"
+	auditSQL   = `INSERT INTO audit_events
+		(id, time, type, outcome, reason, idp_id, client_id, subject, resource, assertion_jti, token_jti, event)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
+)
+
+// errClosed is returned to callers after Close.
+var errClosed = errors.New("sqlite: store is closed")
+
+// write is one queued call: a jti to consume and, when audit is set, the
+// event to append with it. The committer sets seq and err, then closes
+// done.
+type write struct {
+	hash    []byte
+	expires int64
+	audit   bool
+	ev      storage.AuditEvent // as stored: times truncated
+	doc     []byte
+	seq     int64
+	err     error
+	done    chan struct{}
+}
+
+// newWrite prepares a write outside the committer: hashing and JSON
+// encoding run on the caller's goroutine, in parallel.
+func newWrite(j storage.ConsumedJTI, ev *storage.AuditEvent) (*write, error) {
+	w := &write{hash: jtiHash(j.Issuer, j.JTI), expires: j.ExpiresAt.UnixMilli(), done: make(chan struct{})}
+	if ev == nil {
+		return w, nil
+	}
+	w.audit, w.ev = true, *ev
+	w.ev.Time, w.ev.TokenExp = storedTime(ev.Time), storedTime(ev.TokenExp)
+	doc, err := json.Marshal(eventDoc(w.ev))
+	if err != nil {
+		return nil, wrap("append audit", fmt.Errorf("%w: %w", storage.ErrInvalid, err))
+	}
+	w.doc = doc
+	return w, nil
+}
+
+// committer owns the batched writes.
+type committer struct {
+	writer *sql.DB
+	queue  chan *write
+	// mu orders submissions before close: submit holds it shared while
+	// enqueueing, close takes it exclusively to set closed, so that nothing
+	// is enqueued after the committer's final drain.
+	mu      sync.RWMutex
+	closed  bool
+	quit    chan struct{}
+	stopped chan struct{}
+	// consume and audit are prepared on first use, on the writer
+	// connection (they are reused by every batch).
+	consume, audit *sql.Stmt
+}
+
+func newCommitter(writer *sql.DB) *committer {
+	c := &committer{writer: writer, queue: make(chan *write, queueLen), quit: make(chan struct{}), stopped: make(chan struct{})}
+	go c.run()
+	return c
+}
+
+// submit queues w and waits for the commit that holds it. Once queued, a
+// write is committed or fails with its batch even if ctx ends.
+func (c *committer) submit(ctx context.Context, w *write) error {
+	c.mu.RLock()
+	if c.closed {
+		c.mu.RUnlock()
+		return errClosed
+	}
+	select {
+	case c.queue <- w:
+		c.mu.RUnlock()
+	case <-ctx.Done():
+		c.mu.RUnlock()
+		return ctx.Err()
+	}
+	<-w.done
+	return w.err
+}
+
+// close stops accepting writes, commits those queued and stops the
+// committer.
+func (c *committer) close() {
+	c.mu.Lock()
+	already := c.closed
+	c.closed = true
+	c.mu.Unlock()
+	if !already {
+		close(c.quit)
+	}
+	<-c.stopped
+	for _, st := range []*sql.Stmt{c.consume, c.audit} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// run collects batches: it blocks for the first write, then takes whatever
+// else is queued (up to maxBatch) without waiting, so a batch is exactly
+// what arrived while the previous commit was syncing.
+func (c *committer) run() {
+	defer close(c.stopped)
+	batch := make([]*write, 0, maxBatch)
+	for {
+		select {
+		case w := <-c.queue:
+			batch = append(batch[:0], w)
+		case <-c.quit:
+			c.drain(batch[:0])
+			return
+		}
+		batch = c.fill(batch)
+		c.commit(batch)
+	}
+}
+
+// fill adds queued writes to batch without blocking.
+func (c *committer) fill(batch []*write) []*write {
+	for len(batch) < maxBatch {
+		select {
+		case w := <-c.queue:
+			batch = append(batch, w)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// drain commits everything still queued after close.
+func (c *committer) drain(batch []*write) {
+	for {
+		batch = c.fill(batch[:0])
+		if len(batch) == 0 {
+			return
+		}
+		c.commit(batch)
+	}
+}
