@@ -45,6 +45,7 @@ func newBenchCmd() *cobra.Command {
 	f.StringVar(&adminURL, "admin-url", "", "admin base URL of the --target")
 	f.IntVar(&o.PID, "pid", 0, "process id of the --target, to report its CPU and memory")
 	f.StringVar(&o.ServerLogLevel, "server-log-level", "info", "log level of the started server (its log goes to a temporary file)")
+	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the server during the window to this file (for go tool pprof)")
 	f.BoolVar(&jsonOut, "json", false, "print the result as JSON")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if o.Target != "" {

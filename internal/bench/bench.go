@@ -155,9 +155,13 @@ func (r *runner) measure(ctx context.Context, rate float64) error {
 	if err != nil {
 		return err
 	}
+	profiled := r.profileServer(ctx, r.o.CPUProfile)
 	stats, took := r.d.run(ctx, p, r.o.Concurrency, time.Now().Add(r.o.Duration), true)
 	after, err := r.sample()
 	if err != nil {
+		return err
+	}
+	if err := profiled(); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {

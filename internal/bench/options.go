@@ -61,6 +61,10 @@ type Options struct {
 	// ServerLogLevel is the started server's log level; "" means info. Its
 	// log is written to a file in the temporary data directory.
 	ServerLogLevel string
+	// CPUProfile, when set, is a file that receives a CPU profile of the
+	// server covering the measured window (from the admin listener's
+	// /debug/pprof/profile), for `go tool pprof`.
+	CPUProfile string
 	// Commit labels the report (the binary's VCS revision).
 	Commit string
 	// Progress receives one line per phase; nil discards them.
