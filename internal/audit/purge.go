@@ -62,9 +62,21 @@ func (s *Sealer) Purge(ctx context.Context, before time.Time) (int64, error) {
 			total += n
 		}
 		if bad != nil {
-			return total, bad
+			if raced, err := s.purgedMeanwhile(ctx, batch[len(good)]); err != nil || !raced {
+				return total, errors.Join(bad, err)
+			}
 		}
 	}
+}
+
+// purgedMeanwhile reports whether another instance purged seal since it was
+// listed: its events then vanished legitimately while they were checked.
+func (s *Sealer) purgedMeanwhile(ctx context.Context, seal storage.AuditSeal) (bool, error) {
+	now, err := s.Store.ListAuditSeals(ctx, storage.Page{After: strconv.FormatInt(seal.FromSeq-1, 10), Limit: 1})
+	if err != nil {
+		return false, fmt.Errorf("audit: purge: %w", err)
+	}
+	return len(now) == 1 && now[0].FromSeq == seal.FromSeq && !now[0].PurgedAt.IsZero(), nil
 }
 
 // expired returns the next run of unpurged seals sealed before before,
