@@ -94,6 +94,28 @@ func idpServeCmd(e *idpEnv) *cobra.Command {
 
 func idpUserCmd(e *idpEnv) *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Manage the IdP's local users"}
+	list := &cobra.Command{Use: "list", Short: "List users", Args: cobra.NoArgs,
+		RunE: e.run(func(ctx context.Context, s *idprole.Server, out io.Writer) error {
+			us, err := s.ListUsers(ctx)
+			return idpTable(out, err, "USERNAME\tEMAIL\tGROUPS", us, func(u idprole.User) string {
+				return u.Username + "\t" + u.Email + "\t" + strings.Join(u.Groups, ",")
+			})
+		})}
+	setGroups := &cobra.Command{Use: "set-groups USERNAME [GROUP,...]", Short: "Replace a user's groups (none clears them)",
+		Args: cobra.RangeArgs(1, 2)}
+	setGroups.RunE = func(cmd *cobra.Command, args []string) error {
+		var gs []string
+		if len(args) == 2 && args[1] != "" {
+			gs = strings.Split(args[1], ",")
+		}
+		return e.run(func(ctx context.Context, s *idprole.Server, _ io.Writer) error { return s.SetGroups(ctx, args[0], gs) })(cmd, args)
+	}
+	cmd.AddCommand(idpUserAddCmd(e), list, idpSetPasswordCmd(e), setGroups,
+		idpDeleteCmd(e, "user", "USERNAME", (*idprole.Server).DeleteUser))
+	return cmd
+}
+
+func idpUserAddCmd(e *idpEnv) *cobra.Command {
 	var email string
 	var groups []string
 	var pw passwordFlags
@@ -114,18 +136,16 @@ func idpUserCmd(e *idpEnv) *cobra.Command {
 			return err
 		})(cmd, args)
 	}
-	list := &cobra.Command{Use: "list", Short: "List users", Args: cobra.NoArgs,
-		RunE: e.run(func(ctx context.Context, s *idprole.Server, out io.Writer) error {
-			us, err := s.ListUsers(ctx)
-			return idpTable(out, err, "USERNAME\tEMAIL\tGROUPS", us, func(u idprole.User) string {
-				return u.Username + "\t" + u.Email + "\t" + strings.Join(u.Groups, ",")
-			})
-		})}
-	var pw2 passwordFlags
-	setPW := &cobra.Command{Use: "set-password USERNAME", Short: "Replace a user's password", Args: cobra.ExactArgs(1)}
-	pw2.add(setPW)
-	setPW.RunE = func(cmd *cobra.Command, args []string) error {
-		p, generated, err := pw2.read(cmd)
+	return add
+}
+
+func idpSetPasswordCmd(e *idpEnv) *cobra.Command {
+	var pw passwordFlags
+	cmd := &cobra.Command{Use: "set-password USERNAME", Short: "Replace a user's password (prints a generated one when none is given)",
+		Args: cobra.ExactArgs(1)}
+	pw.add(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		p, generated, err := pw.read(cmd)
 		if err != nil {
 			return err
 		}
@@ -137,16 +157,6 @@ func idpUserCmd(e *idpEnv) *cobra.Command {
 			return err
 		})(cmd, args)
 	}
-	setGroups := &cobra.Command{Use: "set-groups USERNAME [GROUP,...]", Short: "Replace a user's groups (none clears them)",
-		Args: cobra.RangeArgs(1, 2)}
-	setGroups.RunE = func(cmd *cobra.Command, args []string) error {
-		var gs []string
-		if len(args) == 2 && args[1] != "" {
-			gs = strings.Split(args[1], ",")
-		}
-		return e.run(func(ctx context.Context, s *idprole.Server, _ io.Writer) error { return s.SetGroups(ctx, args[0], gs) })(cmd, args)
-	}
-	cmd.AddCommand(add, list, setPW, setGroups, idpDeleteCmd(e, "user", "USERNAME", (*idprole.Server).DeleteUser))
 	return cmd
 }
 

@@ -200,8 +200,8 @@ func TestA5_InvalidScope(t *testing.T) {
 	})
 }
 
-// TestA5_InvalidGrant: an invalid subject token (IDP-13) or a user denied
-// by policy (IDP-17) is 400 invalid_grant (SPEC A.5 DECISION).
+// TestA5_InvalidGrant: an invalid subject token (IDP-13) is 400
+// invalid_grant (SPEC A.5 DECISION, not RFC 8693's invalid_request).
 func TestA5_InvalidGrant(t *testing.T) {
 	runExchangeCases(t, []exCase{
 		{"IDP13 bad signature", func(_ *testing.T, _ *env, f url.Values, _ map[string]string) {
@@ -249,6 +249,13 @@ func TestA5_InvalidGrant(t *testing.T) {
 		{"IDP13 user deleted", func(t *testing.T, e *env, _ url.Values, _ map[string]string) {
 			check(t, e.srv.DeleteUser(context.Background(), "alice"))
 		}, 400, "invalid_grant", "unknown_user"},
+	})
+}
+
+// TestIDP17_PolicyDenialIsInvalidGrant: a user or app that administrator
+// policy does not permit is 400 invalid_grant (A.5 row 6).
+func TestIDP17_PolicyDenialIsInvalidGrant(t *testing.T) {
+	runExchangeCases(t, []exCase{
 		{"IDP17 no rule for the user", func(_ *testing.T, e *env, f url.Values, _ map[string]string) {
 			f.Set("subject_token", e.idToken("agent", agentSecret, "bob", bobPass))
 		}, 400, "invalid_grant", "no_matching_rule"},
