@@ -32,7 +32,8 @@ type Config struct {
 	Addr string
 	// DataDir holds idp.db and the kek file.
 	DataDir string
-	// Dev allows an http issuer and http resource-AS issuers.
+	// Dev allows an http issuer, http resource-AS issuers and http redirect
+	// URIs on any host (outside dev mode only on loopback hosts).
 	Dev bool
 	// Logger receives operational messages (never tokens or passwords); nil
 	// discards them.

@@ -40,7 +40,7 @@ func (s *Server) exchangeIDJAG(r *http.Request, f form, ev *Event) (exchangeResp
 	}
 	ev.Audience, ev.ClientID = aud.Issuer, clientID
 	subj, err := s.subject(ctx, req.subjectToken, app.ID)
-	ev.Username, ev.SubjectTokenJTI = subj.user.Username, subj.claims.JTI
+	ev.Username, ev.SubjectTokenJTI = subj.claims.Subject, subj.claims.JTI // zero unless the signature verified
 	if err != nil {
 		return exchangeResponse{}, err
 	}
