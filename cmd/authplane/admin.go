@@ -45,6 +45,7 @@ func newAdminCmd() *cobra.Command {
 	cmd.AddCommand(
 		adminClientsCmd(e), adminResourcesCmd(e), adminIdPsCmd(e), adminPoliciesCmd(e), adminSubjectMappingsCmd(e),
 		adminKeysCmd(e), adminTokensCmd(e), adminRevokeCmd(e), adminRevocationsCmd(e), adminAuditCmd(e),
+		adminConnectionsCmd(e),
 	)
 	return cmd
 }

@@ -107,14 +107,9 @@ func adminAuditCmd(e *adminEnv) *cobra.Command {
 		Short: "List audit events, with filters",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			q := af.q
-			var err error
-			now := time.Now()
-			if q.Since, err = adminclient.ParseTime(af.since, now); err != nil {
-				return fmt.Errorf("--since: %w", err)
-			}
-			if q.Until, err = adminclient.ParseTime(af.until, now); err != nil {
-				return fmt.Errorf("--until: %w", err)
+			q, err := af.query(time.Now())
+			if err != nil {
+				return err
 			}
 			c, err := e.client()
 			if err != nil {
@@ -123,19 +118,9 @@ func adminAuditCmd(e *adminEnv) *cobra.Command {
 			return adminRunList(cmd, e, c.Audit(), adminclient.AuditTable, af.lf, q.Values())
 		},
 	}
-	f := list.Flags()
-	f.StringVar(&af.since, "since", "", "events since: RFC 3339 time, YYYY-MM-DD, or a duration ago (\"1h\")")
-	f.StringVar(&af.until, "until", "", "events until: RFC 3339 time, YYYY-MM-DD, or a duration ago")
-	f.StringVar(&af.q.Type, "type", "", "event type, e.g. token.issued, grant.denied, admin.client.create")
-	f.StringVar(&af.q.Outcome, "outcome", "", "outcome, e.g. success or failure")
-	f.StringVar(&af.q.Reason, "reason", "", "denial reason")
-	f.StringVar(&af.q.IdP, "idp", "", "IdP id")
-	f.StringVar(&af.q.Client, "client", "", "client id")
-	f.StringVar(&af.q.Subject, "subject", "", "local subject")
-	f.StringVar(&af.q.Resource, "resource", "", "resource")
-	f.StringVar(&af.q.JTI, "jti", "", "assertion or token jti")
+	af.registerFilters(list)
 	af.lf.register(list)
-	cmd := &cobra.Command{Use: "audit", Short: "Query the audit trail"}
-	cmd.AddCommand(list)
+	cmd := &cobra.Command{Use: "audit", Short: "Query, export and verify the audit trail"}
+	cmd.AddCommand(list, adminAuditSearchCmd(e), adminAuditTailCmd(e), adminAuditVerifyCmd(e))
 	return cmd
 }
