@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/authplane/authplane/internal/storage"
 )
@@ -30,8 +29,6 @@ const (
 	// queueLen is the depth of the committer's queue; callers block when
 	// it is full.
 	queueLen = 1024
-	// batchTimeout bounds one batch transaction.
-	batchTimeout = 10 * time.Second
 )
 
 // The statements of one write; doc.go explains the key and the columns.

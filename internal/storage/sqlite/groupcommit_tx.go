@@ -17,7 +17,10 @@ func (c *committer) commit(batch []*write) {
 	err := c.tx(batch)
 	if err != nil && len(batch) > 1 {
 		for _, w := range batch {
-			w.seq, w.err = 0, c.tx([]*write{w})
+			w.seq = 0
+			if err := c.tx([]*write{w}); err != nil {
+				w.seq, w.err = 0, err
+			}
 			close(w.done)
 		}
 		return
@@ -33,8 +36,9 @@ func (c *committer) commit(batch []*write) {
 // tx runs one transaction over batch. A replay sets that write's err and
 // writes nothing for it; any other error aborts the transaction.
 func (c *committer) tx(batch []*write) (err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
-	defer cancel()
+	// No deadline: the driver would start a goroutine per statement to
+	// watch it, and SQLite bounds its own waits (busy_timeout).
+	ctx := context.Background()
 	if err := c.prepare(ctx); err != nil {
 		return err
 	}

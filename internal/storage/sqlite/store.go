@@ -57,7 +57,7 @@ type Store struct {
 // choices). Pragmas run on each new connection, busy_timeout first.
 func writerDSN(path string) string {
 	return path + "?_txlock=immediate&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
+		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
 }
 
 func readerDSN(path string) string {
