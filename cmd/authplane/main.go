@@ -27,6 +27,7 @@ func newRootCmd() *cobra.Command {
 		newMigrateCmd(),
 		newKeysCmd(),
 		newAdminCmd(),
+		newIdPCmd(),
 		newXAACmd(),
 		newVersionCmd(),
 		newBenchCmd(),
