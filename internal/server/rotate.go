@@ -32,7 +32,7 @@ func RotateKeys(ctx context.Context, cfg *config.Config, log *slog.Logger) (Rota
 	if err != nil {
 		return RotationResult{}, err
 	}
-	var res RotationResult
+	res := RotationResult{Retired: []string{}}
 	err = st.WithTx(ctx, func(tx storage.Tx) error {
 		now := time.Now()
 		nk, retired, err := keys.RotateIn(ctx, tx, kek, now, config.MaxAccessTokenTTL)
