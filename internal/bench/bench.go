@@ -57,7 +57,6 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	if err := r.setup(ctx, idp); err != nil {
 		return nil, err
 	}
-	defer r.d.close()
 	rate, err := r.warmup(ctx)
 	if err != nil {
 		return nil, err
@@ -96,7 +95,7 @@ func (r *runner) setup(ctx context.Context, idp *idpServer) error {
 		idpKey: idp.key, clientKey: r.reg.clientKey, issuer: idp.issuer, audience: r.t.issuer,
 		clientID: r.reg.clientID, resource: r.reg.resource, scope: "bench:read bench:write", now: r.o.Now,
 	}
-	r.d = newDriver(r.t.public+"/oauth/token", r.reg.authorization, r.maker, r.o.Concurrency)
+	r.d = newDriver(r.t.public+"/oauth/token", r.reg.authorization, r.maker)
 	if r.t.pid > 0 {
 		s, err := readProc(r.t.pid)
 		if err != nil {
@@ -116,7 +115,10 @@ func (r *runner) warmup(ctx context.Context) (float64, error) {
 		return 0, fmt.Errorf("bench: sign the warm-up pool: %w", err)
 	}
 	r.progress("warming up for up to %s at concurrency %d", r.o.Warmup, r.o.Concurrency)
-	stats, took := r.d.run(ctx, p, r.o.Concurrency, time.Now().Add(r.o.Warmup), false)
+	stats, took, err := r.d.run(ctx, p, r.o.Concurrency, time.Now().Add(r.o.Warmup), false)
+	if err != nil {
+		return 0, err
+	}
 	m := merge(stats)
 	r.collect(m)
 	r.res.WarmupSeconds = took.Seconds()
@@ -156,7 +158,10 @@ func (r *runner) measure(ctx context.Context, rate float64) error {
 		return err
 	}
 	profiled := r.profileServer(ctx, r.o.CPUProfile)
-	stats, took := r.d.run(ctx, p, r.o.Concurrency, time.Now().Add(r.o.Duration), true)
+	stats, took, err := r.d.run(ctx, p, r.o.Concurrency, time.Now().Add(r.o.Duration), true)
+	if err != nil {
+		return err
+	}
 	after, err := r.sample()
 	if err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -32,50 +31,46 @@ type workerStats struct {
 	errs       map[errorKey]int
 }
 
-// driver sends token requests over keep-alive connections.
+// driver sends token requests, one keep-alive connection per worker.
 type driver struct {
 	tokenURL      string
 	authorization string
-	client        *http.Client
 	maker         *requestMaker
 	inline        atomic.Int64
 }
 
-// newDriver returns a driver whose transport keeps a connection per worker.
-func newDriver(tokenURL, authorization string, maker *requestMaker, concurrency int) *driver {
-	tr := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        2 * concurrency,
-		MaxIdleConnsPerHost: 2 * concurrency,
-		IdleConnTimeout:     5 * time.Minute,
-		DisableCompression:  true,
-	}
-	return &driver{
-		tokenURL: tokenURL, authorization: authorization, maker: maker,
-		client: &http.Client{Transport: tr, Timeout: requestTimeout},
-	}
+// newDriver returns a driver for the token endpoint at tokenURL.
+func newDriver(tokenURL, authorization string, maker *requestMaker) *driver {
+	return &driver{tokenURL: tokenURL, authorization: authorization, maker: maker}
 }
-
-// close drops the idle connections.
-func (d *driver) close() { d.client.CloseIdleConnections() }
 
 // run starts concurrency workers that take bodies from p until the deadline
 // (or, with signInline false, until p is exhausted) and returns what they
 // saw and the wall time from start until the last response.
-func (d *driver) run(ctx context.Context, p *pool, concurrency int, until time.Time, signInline bool) ([]*workerStats, time.Duration) {
+func (d *driver) run(ctx context.Context, p *pool, concurrency int, until time.Time, signInline bool) ([]*workerStats, time.Duration, error) {
+	conns := make([]*wireConn, concurrency)
+	for i := range conns {
+		var err error
+		if conns[i], err = newWireConn(d.tokenURL, d.authorization); err != nil {
+			return nil, 0, err
+		}
+	}
 	out := make([]*workerStats, concurrency)
 	expect := len(p.bodies)/concurrency + 16
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range out {
-		wg.Go(func() { out[i] = d.worker(ctx, p, until, signInline, expect) })
+		wg.Go(func() {
+			defer conns[i].close()
+			out[i] = d.worker(ctx, conns[i], p, until, signInline, expect)
+		})
 	}
 	wg.Wait()
-	return out, time.Since(start)
+	return out, time.Since(start), nil
 }
 
 // worker sends requests one after the other.
-func (d *driver) worker(ctx context.Context, p *pool, until time.Time, signInline bool, expect int) *workerStats {
+func (d *driver) worker(ctx context.Context, c *wireConn, p *pool, until time.Time, signInline bool, expect int) *workerStats {
 	s := &workerStats{errs: map[errorKey]int{}, latencies: make([]time.Duration, 0, expect), jtis: make([]string, 0, expect)}
 	var buf bytes.Buffer
 	for ctx.Err() == nil && time.Now().Before(until) {
@@ -91,38 +86,22 @@ func (d *driver) worker(ctx context.Context, p *pool, until time.Time, signInlin
 			}
 			d.inline.Add(1)
 		}
-		d.send(ctx, body, &buf, s)
+		d.send(c, body, &buf, s)
 	}
 	return s
 }
 
 // send performs one token request and records its outcome.
-func (d *driver) send(ctx context.Context, body []byte, buf *bytes.Buffer, s *workerStats) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.tokenURL, bytes.NewReader(body))
-	if err != nil {
-		s.errs[errorKey{Code: "bench: " + err.Error()}]++
-		return
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if d.authorization != "" {
-		req.Header.Set("Authorization", d.authorization)
-	}
+func (d *driver) send(c *wireConn, body []byte, buf *bytes.Buffer, s *workerStats) {
 	start := time.Now()
-	resp, err := d.client.Do(req)
-	if err == nil {
-		buf.Reset()
-		_, err = buf.ReadFrom(resp.Body)
-		resp.Body.Close()
-	}
+	status, err := c.post(body, buf)
 	if err != nil {
-		if ctx.Err() == nil {
-			s.errs[errorKey{Code: "transport: " + rootCause(err).Error()}]++
-		}
+		s.errs[errorKey{Code: "transport: " + rootCause(err).Error()}]++
 		return
 	}
 	s.latencies = append(s.latencies, time.Since(start))
-	if resp.StatusCode != http.StatusOK {
-		s.errs[errorKey{Status: resp.StatusCode, Code: errorCode(buf.Bytes())}]++
+	if status != http.StatusOK {
+		s.errs[errorKey{Status: status, Code: errorCode(buf.Bytes())}]++
 		return
 	}
 	s.ok++
