@@ -31,6 +31,7 @@ func newRootCmd() *cobra.Command {
 		newXAACmd(),
 		newVersionCmd(),
 		newBenchCmd(),
+		newDemoCmd(),
 	)
 	return root
 }
