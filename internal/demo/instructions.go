@@ -4,8 +4,10 @@ package demo
 // parties.
 func (d *Demo) printInstructions() {
 	u, c := d.urls, d.creds
-	d.out.section("Still running: try more with the CLI (Ctrl-C stops everything and deletes the demo's data)")
+	// One write, so a reader sees the instructions whole.
 	d.out.printf(`
+== Still running: try more with the CLI (Ctrl-C stops everything and deletes the demo's data)
+
   export AUTHPLANE_ADMIN_URL=%[3]s
   export AUTHPLANE_ADMIN_TOKEN=%[5]s
 
