@@ -41,6 +41,8 @@ func parseToken(raw string, maxSize int, a *Assertion) (*token, error) {
 	}
 	tok := &token{payload: payload}
 	if err := parseHeader(hdr, tok, a); err != nil {
+		// The payload is still read, unverified, for the audit record.
+		fillUnverifiedLenient(payload, a)
 		return nil, err
 	}
 	claims, err := jsonx.DecodeStrictObject(payload)

@@ -110,6 +110,7 @@ func TestValidate_UnverifiedClaimsOnFailure(t *testing.T) {
 				}
 			}},
 		{name: "bad signature", jag: jag{key: testKeys().ecOther}, want: ErrBadSignature, reason: "bad_signature", then: full},
+		{name: "header failure still reads the payload for audit", jag: jag{header: map[string]any{"typ": "JWT"}}, want: ErrBadType, reason: "bad_typ", then: full},
 		{name: "client mismatch", client: "client-other", want: ErrClientMismatch, reason: "client_mismatch", then: full},
 		{name: "unknown issuer", jag: jag{claims: map[string]any{"iss": "https://unknown.example"}},
 			want: ErrUnknownIssuer, reason: "unknown_issuer", then: func(t *testing.T, a *Assertion) {

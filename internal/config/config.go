@@ -39,6 +39,7 @@ type Config struct {
 	HTTP  HTTP  `koanf:"http"`
 	IdPs  IdPs  `koanf:"idp_keys"`
 	Purge Purge `koanf:"purge"`
+	Audit Audit `koanf:"audit"`
 
 	// Seed holds the declarative clients, resources, IdPs, policies and
 	// subject mappings, as JSON documents in the admin API's shapes, applied
@@ -95,6 +96,18 @@ type IdPs struct {
 	RefetchInterval time.Duration `koanf:"refetch_interval"`
 }
 
+// Audit configures tamper evidence and retention of the audit trail.
+type Audit struct {
+	// SealInterval is how often events are sealed into signed batches.
+	SealInterval time.Duration `koanf:"seal_interval"`
+	// SealMinAge: only events at least this old are sealed, so a writer
+	// committing late is never skipped.
+	SealMinAge time.Duration `koanf:"seal_min_age"`
+	// Retention removes sealed ranges older than this, whole and with a
+	// record of the purge; zero keeps everything.
+	Retention time.Duration `koanf:"retention"`
+}
+
 // Purge configures background clean-up of expired jtis and revocations.
 type Purge struct {
 	Interval time.Duration `koanf:"interval"`
@@ -119,5 +132,6 @@ func defaults() Config {
 		},
 		IdPs:  IdPs{MaxStale: 24 * time.Hour, RefetchInterval: 30 * time.Second},
 		Purge: Purge{Interval: time.Minute},
+		Audit: Audit{SealInterval: 10 * time.Second, SealMinAge: 10 * time.Second},
 	}
 }

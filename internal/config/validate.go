@@ -42,6 +42,13 @@ func Validate(cfg *Config, source map[string]string) []Problem {
 	v.positive("idp_keys.max_stale", cfg.IdPs.MaxStale)
 	v.positive("idp_keys.refetch_interval", cfg.IdPs.RefetchInterval)
 	v.positive("purge.interval", cfg.Purge.Interval)
+	v.positive("audit.seal_interval", cfg.Audit.SealInterval)
+	if cfg.Audit.SealMinAge < 0 {
+		v.add("audit.seal_min_age", "must not be negative")
+	}
+	if cfg.Audit.Retention < 0 || (cfg.Audit.Retention > 0 && cfg.Audit.Retention < time.Hour) {
+		v.add("audit.retention", "must be 0 (keep everything) or at least 1h")
+	}
 	return v.problems
 }
 

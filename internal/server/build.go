@@ -41,6 +41,8 @@ type Server struct {
 	// assertions validates ID-JAGs for the grant and for explain.
 	assertions *assertion.Validator
 	audit      *audit.Queue
+	sealer     *audit.Sealer
+	auditHTTP  *audit.Handler
 	meta       *metadataDoc
 	metrics    *metrics.Metrics
 	admin      *admin.Service
@@ -95,7 +97,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	if err != nil {
 		return nil, err
 	}
-	hasher, err := secret.NewHasher(pepperFrom(kek))
+	hasher, err := secret.NewHasher(deriveKey(kek, "authplane/secret-pepper/v1"))
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +118,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	s.policy = &policyHolder{log: log}
 	s.assertions = &assertion.Validator{Issuer: cfg.Issuer, Issuers: s.idps, Keys: s.idps, Now: s.now}
 	s.audit = audit.NewQueue(s.store, audit.QueueOptions{Logger: log, OnDrop: s.metrics.AuditDropped})
+	sealKey := deriveKey(kek, "authplane/audit-seal-key/v1")
+	s.sealer = &audit.Sealer{Store: s.store, Key: sealKey, Now: s.now, Logger: log, MinAge: cfg.Audit.SealMinAge, Retention: cfg.Audit.Retention}
+	s.auditHTTP = &audit.Handler{Store: s.store, Key: sealKey, Logger: log}
 	s.catalog = catalog.New(s.store, catalog.Options{Logger: log, Now: s.now})
 	s.catalog.OnChange(s.onCatalogChange)
 	if s.admin, err = admin.New(admin.Deps{
@@ -215,5 +220,7 @@ func (s *Server) adminHandler() http.Handler {
 			}
 		}
 	})
-	return mountAdmin(refreshing, s.metrics.Handler(), s.adminAuth.Wrap(profiling()))
+	mux := mountAdmin(refreshing, s.metrics.Handler(), s.adminAuth.Wrap(profiling()))
+	s.auditHTTP.Mount(mux, s.adminAuth.Wrap)
+	return mux
 }

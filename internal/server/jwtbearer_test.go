@@ -43,6 +43,14 @@ type grantCase struct {
 func TestRAS_B2_Pipeline(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	e.standardSetup()
+	for _, tc := range pipelineCases(e) {
+		t.Run(tc.name, func(t *testing.T) { runGrantCase(t, e, tc) })
+	}
+}
+
+// pipelineCases are the defect knobs of the grant tests, shared with the
+// audit tests.
+func pipelineCases(e *env) []grantCase {
 	other := testidp.NewKey(jose.ES256)
 	current := e.idp.SigningKey()
 	impostor := testidp.Key{Kid: current.Kid, Alg: jose.ES256, Pri: other.Pri}
@@ -82,26 +90,11 @@ func TestRAS_B2_Pipeline(t *testing.T) {
 		{name: "Step26_request_scope_exceeds_claim", mutate: func(g *testidp.Grant) { g.Scope = "repo:read" }, extra: url.Values{"scope": {"repo:write"}}, status: 400, code: "invalid_scope"},
 		{name: "Policy_no_rule_for_resource", mutate: func(g *testidp.Grant) { g.Resource = jiraURI; g.Scope = "issues:read" }, status: 400, code: "invalid_grant"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) { runGrantCase(t, e, tc) })
-	}
+	return cases
 }
 
 func runGrantCase(t *testing.T, e *env, tc grantCase) {
-	g := e.grant()
-	g.JTI = "jti-" + strings.ReplaceAll(tc.name, "/", "_")
-	if tc.mutate != nil {
-		tc.mutate(&g)
-	}
-	raw := e.idp.Mint(g)
-	if tc.name == "Step9_JWE_five_parts" {
-		raw += ".x.y"
-	}
-	client := tc.client
-	if client == "" {
-		client = "agent-basic"
-	}
-	resp := e.exchange(client, raw, tc.extra)
+	g, resp := sendGrantCase(e, tc, "")
 	if resp.Status != tc.status || resp.code() != tc.code {
 		t.Fatalf("got %d %q, want %d %q (%v)", resp.Status, resp.code(), tc.status, tc.code, resp.Body)
 	}
@@ -116,6 +109,35 @@ func runGrantCase(t *testing.T, e *env, tc grantCase) {
 			t.Fatalf("jti consumed = %v, want %v", got, tc.consumed)
 		}
 	}
+}
+
+// sendGrantCase mints the case's assertion and sends it, with requestID as
+// X-Request-Id when given.
+func sendGrantCase(e *env, tc grantCase, requestID string) (testidp.Grant, tokenResponse) {
+	g := e.grant()
+	g.JTI = "jti-" + strings.ReplaceAll(tc.name, "/", "_")
+	if tc.mutate != nil {
+		tc.mutate(&g)
+	}
+	raw := e.idp.Mint(g)
+	if tc.name == "Step9_JWE_five_parts" {
+		raw += ".x.y"
+	}
+	client := tc.client
+	if client == "" {
+		client = "agent-basic"
+	}
+	form := url.Values{"grant_type": {oauth.GrantJWTBearer}, "assertion": {raw}}
+	for k, v := range tc.extra {
+		form[k] = v
+	}
+	req, _ := http.NewRequest("POST", e.pub+"/oauth/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(client, e.secrets[client])
+	if requestID != "" {
+		req.Header.Set("X-Request-Id", requestID)
+	}
+	return g, e.do(req)
 }
 
 // TestRAS14_SuccessResponse checks the members of a successful response

@@ -53,9 +53,10 @@ func (s *Server) Listen() (Listeners, error) {
 func (s *Server) Serve(ctx context.Context, l Listeners) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); s.catalog.Run(bg) }()
 	go func() { defer wg.Done(); s.purgeLoop(bg) }()
+	go func() { defer wg.Done(); s.sealer.Run(bg, s.cfg.Audit.SealInterval) }()
 
 	g, gctx := errgroup.WithContext(ctx)
 	serve := func(srv *http.Server, ln net.Listener) func() error {

@@ -35,12 +35,15 @@ func loadKEK(cfg *config.Config) ([]byte, error) {
 	return keys.LoadOrCreateKEKFile(filepath.Join(cfg.DataDir, kekFile))
 }
 
-// pepperFrom derives the secret-hashing pepper from the KEK, so operators
-// manage one secret. Changing the KEK invalidates stored client secrets and
-// the stored admin token hash (they must be re-issued), by design.
-func pepperFrom(kek []byte) []byte {
+// deriveKey derives a purpose-bound key from the KEK (HMAC-SHA256 with a
+// label), so operators manage one secret: the secret-hashing pepper
+// ("authplane/secret-pepper/v1") and the audit seal key
+// ("authplane/audit-seal-key/v1"). Changing the KEK invalidates stored
+// client secrets, the stored admin token hash and existing audit seals, by
+// design.
+func deriveKey(kek []byte, label string) []byte {
 	m := hmac.New(sha256.New, kek)
-	m.Write([]byte("authplane/secret-pepper/v1"))
+	m.Write([]byte(label))
 	return m.Sum(nil)
 }
 
