@@ -144,7 +144,9 @@ func (b *browser) submit(ctx context.Context, r SignInRequest, page, state strin
 
 var tags = regexp.MustCompile(`<[^>]*>`)
 
-func stripTags(s string) string { return strings.Join(strings.Fields(tags.ReplaceAllString(s, " ")), " ") }
+func stripTags(s string) string {
+	return strings.Join(strings.Fields(tags.ReplaceAllString(s, " ")), " ")
+}
 
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)
