@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,6 +17,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/authplane/authplane/internal/oauth"
 	"github.com/authplane/authplane/internal/secret"
 	"github.com/authplane/authplane/internal/testidp"
 )
@@ -58,6 +61,12 @@ func startIdP(t *testing.T) *enterpriseIdP {
 		_ = p.srv.Shutdown(ctx)
 	})
 	return p
+}
+
+// signer is an IdP that serves nothing: a key to mint assertions for
+// issuers registered elsewhere.
+func signer() *enterpriseIdP {
+	return &enterpriseIdP{keys: []testidp.Key{testidp.NewKey(jose.ES256)}}
 }
 
 // jwksURI is where the key set is served.
@@ -126,6 +135,22 @@ func (p *enterpriseIdP) isDown(w http.ResponseWriter) bool {
 	return down
 }
 
+// clientAssertionRequest is a token request authenticated by a
+// private_key_jwt client assertion for clientID, signed by a fresh key (the
+// server must fetch the client's jwks_uri to check it).
+func clientAssertionRequest(tokenURL, clientID string) *http.Request {
+	k := testidp.NewKey(jose.ES256)
+	now := time.Now()
+	ca := testidp.Sign(k, map[string]any{"alg": "ES256", "kid": k.Kid, "typ": "JWT"}, map[string]any{
+		"iss": clientID, "sub": clientID, "aud": issuer, "jti": secret.ID(), "iat": now.Unix(), "exp": now.Add(time.Minute).Unix(),
+	})
+	form := url.Values{
+		"grant_type": {oauth.GrantJWTBearer}, "assertion": {signer().mint(jag{})},
+		"client_assertion_type": {oauth.ClientAssertionJWTBearer}, "client_assertion": {ca},
+	}
+	return formRequest(tokenURL, "", strings.NewReader(form.Encode()))
+}
+
 // jag describes an ID-JAG to mint; zero fields take the values of a valid
 // assertion for the registered agent.
 type jag struct {
@@ -135,6 +160,8 @@ type jag struct {
 	kid string
 	// key signs instead of the current signing key.
 	key *testidp.Key
+	// iss overrides the issuer.
+	iss string
 }
 
 // mint returns a compact ID-JAG for the agent client on the faults
@@ -154,9 +181,12 @@ func (p *enterpriseIdP) mint(j jag) string {
 	if j.kid != "" {
 		hdr["kid"] = j.kid
 	}
+	if j.iss == "" {
+		j.iss = p.issuer
+	}
 	now := time.Now()
 	claims := map[string]any{
-		"iss": p.issuer, "sub": j.subject, "aud": issuer, "client_id": agentID, "jti": j.jti,
+		"iss": j.iss, "sub": j.subject, "aud": issuer, "client_id": agentID, "jti": j.jti,
 		"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "resource": resourceURI, "scope": "tools:read tools:write",
 	}
 	return testidp.Sign(k, hdr, claims)

@@ -70,17 +70,24 @@ type agent struct {
 	authorization string
 }
 
-// register creates the faults resource, the IdP (by discovery, or with
-// its jwks_uri when byJWKSURI), the agent client (client_secret_basic) and
-// a policy allowing it everything on the resource.
+// register creates the IdP (with its jwks_uri when byJWKSURI, else found
+// by discovery) and the agent (see registerAgent).
 func (s *server) register(p *enterpriseIdP, byJWKSURI bool) agent {
 	s.t.Helper()
-	s.mustAdmin("POST", "/resources", map[string]any{"id": resourceID, "uri": resourceURI, "scopes": []string{"tools:read", "tools:write"}}, nil)
 	reg := map[string]any{"id": idpID, "issuer": p.issuer}
 	if byJWKSURI {
 		reg["jwks_uri"] = p.jwksURI()
 	}
 	s.mustAdmin("POST", "/idps", reg, nil)
+	return s.registerAgent()
+}
+
+// registerAgent creates the faults resource, the agent client
+// (client_secret_basic, any IdP) and a policy allowing it everything on
+// the resource.
+func (s *server) registerAgent() agent {
+	s.t.Helper()
+	s.mustAdmin("POST", "/resources", map[string]any{"id": resourceID, "uri": resourceURI, "scopes": []string{"tools:read", "tools:write"}}, nil)
 	var c struct {
 		ClientSecret string `json:"client_secret"`
 	}
@@ -197,4 +204,26 @@ func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) tim
 		time.Sleep(10 * time.Millisecond)
 	}
 	return time.Since(start)
+}
+
+// denialReason returns the reason of the latest grant.denied audit event of
+// clientID, waiting up to two seconds for the batched denial queue.
+func (s *server) denialReason(clientID string) string {
+	s.t.Helper()
+	var reason string
+	deadline := time.Now().Add(2 * time.Second)
+	for reason == "" && time.Now().Before(deadline) {
+		var res struct {
+			Items []struct {
+				Reason string `json:"reason"`
+			} `json:"items"`
+		}
+		s.mustAdmin("GET", "/audit?type=grant.denied&client="+url.QueryEscape(clientID)+"&limit=1000", nil, &res)
+		if n := len(res.Items); n > 0 {
+			reason = res.Items[n-1].Reason
+		} else {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return reason
 }
