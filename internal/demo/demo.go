@@ -35,6 +35,10 @@ type Options struct {
 	DataDir string
 	// Result, when not nil, receives what the flow observed.
 	Result *Result
+
+	// passwordIterations, when positive, lowers the IdP role's PBKDF2
+	// iteration count: a test seam (the race detector slows the KDF tenfold).
+	passwordIterations int
 }
 
 // Run starts the three parties, registers them with each other, runs the
@@ -111,7 +115,7 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 			d.Close()
 		}
 	}()
-	if err = d.startIdP(ctx, runCtx); err != nil {
+	if err = d.startIdP(ctx, runCtx, opts); err != nil {
 		return nil, err
 	}
 	if err = d.startAuthPlane(ctx, runCtx); err != nil {
@@ -144,7 +148,7 @@ func loopback() (net.Listener, error) {
 }
 
 // startIdP opens the IdP role and serves it until runCtx ends.
-func (d *Demo) startIdP(ctx, runCtx context.Context) error {
+func (d *Demo) startIdP(ctx, runCtx context.Context, opts Options) error {
 	ln, err := loopback()
 	if err != nil {
 		return err
@@ -152,6 +156,7 @@ func (d *Demo) startIdP(ctx, runCtx context.Context) error {
 	d.urls.idp = "http://" + ln.Addr().String()
 	d.idp, err = idprole.Open(ctx, idprole.Config{
 		Issuer: d.urls.idp, DataDir: filepath.Join(d.dir, "idp"), Dev: true, Logger: d.log,
+		InsecurePasswordIterations: opts.passwordIterations,
 	})
 	if err != nil {
 		ln.Close()

@@ -13,6 +13,9 @@ import (
 	"github.com/authplane/authplane/internal/idprole"
 )
 
+// testIterations keeps the IdP role's password hashing cheap in tests.
+const testIterations = 1000
+
 // TestRunOnce runs the whole demo with --once semantics and checks what it
 // observed: alice's tool result and grant, the MCP server's refusal of
 // create_issue, AuthPlane's refusal of bob with its audit reason, the
@@ -21,7 +24,7 @@ import (
 func TestRunOnce(t *testing.T) {
 	var out bytes.Buffer
 	var res Result
-	if err := Run(t.Context(), Options{Once: true, Out: &out, DataDir: t.TempDir(), Result: &res}); err != nil {
+	if err := Run(t.Context(), Options{Once: true, Out: &out, DataDir: t.TempDir(), Result: &res, passwordIterations: testIterations}); err != nil {
 		t.Fatalf("Run: %v\n%s", err, out.String())
 	}
 	if want := "3 repositories visible to corp|alice via agent-1: acme/api, acme/infra, acme/web"; res.ToolResult != want {
@@ -134,7 +137,7 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	defer cancel()
 	w := &watchWriter{want: "Still running", seen: make(chan struct{})}
 	errc := make(chan error, 1)
-	go func() { errc <- Run(ctx, Options{Out: w, DataDir: t.TempDir()}) }()
+	go func() { errc <- Run(ctx, Options{Out: w, DataDir: t.TempDir(), passwordIterations: testIterations}) }()
 	select {
 	case <-w.seen:
 	case err := <-errc:
@@ -191,7 +194,7 @@ func (w *watchWriter) String() string {
 // `demo --once` exits non-zero when the parties misbehave. Here AuthPlane
 // is told to let sales read too, and the flow reports that bob got in.
 func TestFlowFailsWhenBobIsAllowed(t *testing.T) {
-	d, err := Start(t.Context(), Options{DataDir: t.TempDir()})
+	d, err := Start(t.Context(), Options{DataDir: t.TempDir(), passwordIterations: testIterations})
 	if err != nil {
 		t.Fatal(err)
 	}
