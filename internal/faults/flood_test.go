@@ -15,7 +15,10 @@ import (
 // Shape of the flood scenarios.
 const (
 	floodRequests = 10_000
-	floodWorkers  = 8
+	// floodWorkers send flood requests back to back, each as soon as the
+	// previous one is answered; the flood shares the machine's CPUs with
+	// the server it attacks.
+	floodWorkers = 4
 	// validWorkers keep valid grants going during a flood.
 	validWorkers = 2
 	// validP99Max is the bound on valid grants during the

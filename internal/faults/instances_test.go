@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -39,12 +40,12 @@ func TestInstances_ThreeOnOnePostgres(t *testing.T) {
 		var seen []string
 		d := waitUntil(t, 5*time.Second, "setup made on A reaches "+s.public, func() bool {
 			r := s.exchange(hc, ag, p.mint(jag{}))
-			if len(seen) == 0 || seen[len(seen)-1] != fmt.Sprint(r.status, r.code) {
-				seen = append(seen, fmt.Sprint(r.status, r.code))
+			if a := strings.TrimSpace(fmt.Sprintf("%d %s", r.status, r.code)); len(seen) == 0 || seen[len(seen)-1] != a {
+				seen = append(seen, a)
 			}
 			return r.status == 200
 		})
-		t.Logf("setup made on A grants on %s after %s (answers before: %v)", s.public, ms(d), seen)
+		t.Logf("setup made on A grants on %s after %s (answers seen: %q)", s.public, ms(d), seen)
 	}
 
 	wins, tl := replayRace(t, srv, ag, p.mint(jag{}), hc)

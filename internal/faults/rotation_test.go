@@ -17,10 +17,10 @@ const (
 )
 
 // TestIdPRotation_ZeroFailedGrants: grants run at concurrency 8 while the
-// IdP rotates its signing key twice (to RS256, then to a new ES256 key; the
-// previous keys stay published, as IdPs rotate). Every grant succeeds: the
-// first assertions signed with a new kid trigger one refetch (DESIGN.md §9
-// IdP key rotation, SPEC RAS-29).
+// IdP rotates its signing key (to a new RS256 key; the previous key stays
+// published, as IdPs rotate). Every grant succeeds: the first assertions
+// signed with the new kid, arriving concurrently, share one refetch
+// (DESIGN.md §9 IdP key rotation, SPEC RAS-29).
 func TestIdPRotation_ZeroFailedGrants(t *testing.T) {
 	p := startIdP(t)
 	s := startServer(t, serverOpts{})
@@ -42,9 +42,9 @@ func TestIdPRotation_ZeroFailedGrants(t *testing.T) {
 	}()
 	tl := newTally()
 	n := drive(ctx, rotationWorkers, 1_000_000, func(int) { tl.add(s.exchange(hc, a, p.mint(jag{}))) })
-	t.Logf("%d grants at concurrency %d across two IdP key rotations, %d JWKS fetches: %s",
+	t.Logf("%d grants at concurrency %d across an IdP key rotation, %d JWKS fetches: %s",
 		n, rotationWorkers, p.jwksHits.Load()-before, tl)
-	if tl.status(200) != tl.total() {
-		t.Errorf("failed grants across the rotation: %s", tl)
+	if failed := tl.total() - tl.status(200); failed != 0 {
+		t.Errorf("%d failed grants across the rotation (audit reasons %v): %s", failed, s.denialReasons(failed), tl)
 	}
 }

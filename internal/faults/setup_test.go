@@ -227,3 +227,35 @@ func (s *server) denialReason(clientID string) string {
 	}
 	return reason
 }
+
+// denialReasons counts the grant.denied audit events by reason, waiting
+// until at least want are stored (up to two seconds: denials are written in
+// batches).
+func (s *server) denialReasons(want int) map[string]int {
+	s.t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		out, n := map[string]int{}, 0
+		cursor := ""
+		for page := 0; page < 1000; page++ {
+			var res struct {
+				Items []struct {
+					Reason string `json:"reason"`
+				} `json:"items"`
+				NextCursor string `json:"next_cursor"`
+			}
+			s.mustAdmin("GET", "/audit?type=grant.denied&limit=1000&cursor="+url.QueryEscape(cursor), nil, &res)
+			for _, e := range res.Items {
+				out[e.Reason]++
+				n++
+			}
+			if cursor = res.NextCursor; cursor == "" {
+				break
+			}
+		}
+		if n >= want || time.Now().After(deadline) {
+			return out
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
