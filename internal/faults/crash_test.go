@@ -76,9 +76,10 @@ func crashScenario(t *testing.T, store string) {
 	}
 
 	replays := replayAll(t, s, a, got)
-	t.Logf("re-submitting the %d assertions after restart: %s", len(got), replays)
-	if replays.status(400) != len(got) || replays.code("invalid_grant") != len(got) {
-		t.Errorf("replays: %s; want every one 400 invalid_grant", replays)
+	reasons := s.denialReasons(len(got))
+	t.Logf("re-submitting the %d assertions after restart: %s; audit reasons %v", len(got), replays, reasons)
+	if replays.status(400) != len(got) || replays.code("invalid_grant") != len(got) || reasons["replay"] != len(got) {
+		t.Errorf("replays: %s, audit reasons %v; want every one 400 invalid_grant, audited as replay", replays, reasons)
 	}
 }
 
