@@ -39,7 +39,7 @@ func (r *Registry) jwksURI(ctx context.Context, c *keyCache) (string, error) {
 // when one is absent (non-200 status or a non-JSON answer); a document that
 // is present but wrong (other issuer, bad jwks_uri) fails discovery.
 func (r *Registry) discover(ctx context.Context, c *keyCache) (string, error) {
-	urls, err := metadataURLs(c.issuer)
+	urls, err := metadataURLs(c.issuer, r.opts.InsecureAllowLoopback)
 	if err != nil {
 		return "", err
 	}
@@ -53,7 +53,7 @@ func (r *Registry) discover(ctx context.Context, c *keyCache) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("%w: %w", ErrDiscovery, err)
 		}
-		return jwksURIFromMetadata(resp.Body, c.issuer, c.allowedHosts)
+		return jwksURIFromMetadata(resp.Body, c.issuer, c.allowedHosts, r.opts.InsecureAllowLoopback)
 	}
 	return "", fmt.Errorf("%w: no metadata document: %w", ErrDiscovery, errors.Join(absent...))
 }
@@ -62,9 +62,9 @@ func (r *Registry) discover(ctx context.Context, c *keyCache) (string, error) {
 // before the issuer's path) and the OpenID Connect Discovery §4 URL
 // (appended to the issuer); both are "<issuer>/.well-known/…" when the
 // issuer has no path.
-func metadataURLs(issuer string) ([]string, error) {
+func metadataURLs(issuer string, allowHTTP bool) ([]string, error) {
 	u, err := url.Parse(issuer)
-	if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+	if err != nil || !webScheme(u.Scheme, allowHTTP) || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return nil, fmt.Errorf("%w: issuer %q is not an https URL without query or fragment", ErrDiscovery, issuer)
 	}
 	path := strings.TrimSuffix(u.EscapedPath(), "/")
@@ -78,7 +78,7 @@ func metadataURLs(issuer string) ([]string, error) {
 // jwksURIFromMetadata checks a metadata document: its "issuer" must equal
 // issuer exactly (RFC 8414 §3.3, NET-04) and its "jwks_uri" must be an https
 // URL on an allowed host. Member names are matched exactly.
-func jwksURIFromMetadata(body []byte, issuer string, allowed []string) (string, error) {
+func jwksURIFromMetadata(body []byte, issuer string, allowed []string, allowHTTP bool) (string, error) {
 	if len(body) > MaxDocumentBytes {
 		return "", fmt.Errorf("%w: %w: metadata of %d bytes", ErrDiscovery, ErrTooLarge, len(body))
 	}
@@ -93,16 +93,23 @@ func jwksURIFromMetadata(body []byte, issuer string, allowed []string) (string, 
 	if json.Unmarshal(doc["jwks_uri"], &jwks) != nil || jwks == "" {
 		return "", fmt.Errorf("%w: metadata has no jwks_uri", ErrDiscovery)
 	}
-	if err := checkJWKSURI(jwks, allowed); err != nil {
+	if err := checkJWKSURI(jwks, allowed, allowHTTP); err != nil {
 		return "", err
 	}
 	return jwks, nil
 }
 
+// webScheme admits https, and http only with Options.InsecureAllowLoopback
+// (tests, the demo) — and even then the SSRF-guarded client allows plain
+// http only to a loopback IP literal.
+func webScheme(scheme string, allowHTTP bool) bool {
+	return scheme == "https" || (allowHTTP && scheme == "http")
+}
+
 // checkJWKSURI requires an https URL without user info on an allowed host.
-func checkJWKSURI(raw string, allowed []string) error {
+func checkJWKSURI(raw string, allowed []string, allowHTTP bool) error {
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+	if err != nil || !webScheme(u.Scheme, allowHTTP) || u.Host == "" || u.User != nil {
 		return fmt.Errorf("%w: jwks_uri %q is not an https URL", ErrDiscovery, raw)
 	}
 	if !safehttp.HostAllowed(u, allowed) {

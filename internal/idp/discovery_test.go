@@ -98,7 +98,7 @@ func TestNET04_MetadataURLs(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.issuer, func(t *testing.T) {
-			got, err := metadataURLs(tc.issuer)
+			got, err := metadataURLs(tc.issuer, false)
 			if tc.err {
 				if !errors.Is(err, ErrDiscovery) {
 					t.Fatalf("metadataURLs = %v, %v; want ErrDiscovery", got, err)
@@ -109,5 +109,24 @@ func TestNET04_MetadataURLs(t *testing.T) {
 				t.Fatalf("metadataURLs = %q, %v; want %q", got, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestNET01_HTTPIssuerOnlyWhenInsecure: an http issuer or jwks_uri is refused
+// unless InsecureAllowLoopback is on (tests, the demo); the fetcher still
+// limits plain http to loopback literals then.
+func TestNET01_HTTPIssuerOnlyWhenInsecure(t *testing.T) {
+	if _, err := metadataURLs("http://127.0.0.1:9100", false); err == nil {
+		t.Fatal("http issuer accepted without the insecure switch")
+	}
+	urls, err := metadataURLs("http://127.0.0.1:9100", true)
+	if err != nil || urls[0] != "http://127.0.0.1:9100/.well-known/oauth-authorization-server" {
+		t.Fatalf("insecure http issuer: %v %v", urls, err)
+	}
+	if err := checkJWKSURI("http://127.0.0.1:9100/jwks", []string{"127.0.0.1:9100"}, true); err != nil {
+		t.Fatalf("insecure http jwks_uri: %v", err)
+	}
+	if err := checkJWKSURI("ftp://127.0.0.1:9100/jwks", []string{"127.0.0.1:9100"}, true); err == nil {
+		t.Fatal("ftp jwks_uri accepted")
 	}
 }

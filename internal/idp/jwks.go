@@ -125,7 +125,7 @@ func (r *Registry) ResolveKey(ctx context.Context, issuerID, kid, alg string) (*
 	fetched := false
 	if c.needsFetch(r.opts.Now(), r.opts.MaxStale, r.opts.RefetchInterval) {
 		fetched = true
-		err := r.fetch(ctx, c)
+		err := r.fetch(ctx, c, true)
 		if err != nil && !c.usable(r.opts.Now(), r.opts.MaxStale) {
 			return nil, fmt.Errorf("%w: IdP %q: %w", assertion.ErrKeysUnavailable, issuerID, err)
 		}
@@ -134,7 +134,7 @@ func (r *Registry) ResolveKey(ctx context.Context, issuerID, kid, alg string) (*
 		return k, nil
 	}
 	if !fetched && c.limiter.AllowN(r.opts.Now(), 1) {
-		err := r.fetch(ctx, c)
+		err := r.fetch(ctx, c, false)
 		if k, ok := c.lookup(kid, alg); ok {
 			return k, nil
 		}
@@ -147,9 +147,18 @@ func (r *Registry) ResolveKey(ctx context.Context, issuerID, kid, alg string) (*
 
 // fetch runs one single-flight fetch for c. The shared fetch is detached
 // from the caller's cancellation (other callers may wait on it) and bounded
-// by fetchTimeout; the caller stops waiting when its own ctx ends.
-func (r *Registry) fetch(ctx context.Context, c *keyCache) error {
-	ch := c.flight.DoChan("fetch", func() (any, error) {
+// by fetchTimeout; the caller stops waiting when its own ctx ends. With
+// ifNeeded, the flight first re-checks needsFetch: a caller that saw an
+// empty cache just before an earlier flight filled it must not fetch again.
+func (r *Registry) fetch(ctx context.Context, c *keyCache, ifNeeded bool) error {
+	key := "refetch"
+	if ifNeeded {
+		key = "fetch"
+	}
+	ch := c.flight.DoChan(key, func() (any, error) {
+		if ifNeeded && !c.needsFetch(r.opts.Now(), r.opts.MaxStale, r.opts.RefetchInterval) {
+			return nil, nil
+		}
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
 		defer cancel()
 		return nil, r.fetchNow(fctx, c)

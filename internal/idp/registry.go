@@ -50,6 +50,10 @@ type Fetcher interface {
 type Options struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// InsecureAllowLoopback admits http issuers and discovered jwks_uris
+	// (the fetcher still allows plain http only to loopback IP literals).
+	// Tests and the demo only.
+	InsecureAllowLoopback bool
 	// Logger receives fetch outcomes (default: discard).
 	Logger *slog.Logger
 	// MinTTL and MaxTTL clamp the Cache-Control max-age of a key set.

@@ -72,5 +72,5 @@ func (r *Registry) sameSource(c *keyCache, uri string) bool {
 	if c.configuredURI != "" {
 		return uri == c.configuredURI
 	}
-	return checkJWKSURI(uri, c.allowedHosts) == nil
+	return checkJWKSURI(uri, c.allowedHosts, r.opts.InsecureAllowLoopback) == nil
 }

@@ -114,7 +114,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	}
 	s.metrics = metrics.New(opts.Version, opts.Commit, func() int { return s.audit.Depth() })
 	s.idps = idp.NewRegistry(s.store, fetcher, idp.Options{Now: s.now, Logger: log, MaxStale: cfg.IdPs.MaxStale,
-		RefetchInterval: cfg.IdPs.RefetchInterval, OnFetch: s.metrics.ObserveJWKSFetch})
+		InsecureAllowLoopback: cfg.InsecureAllowLoopback,
+		RefetchInterval:       cfg.IdPs.RefetchInterval, OnFetch: s.metrics.ObserveJWKSFetch})
 	s.policy = &policyHolder{log: log}
 	s.assertions = &assertion.Validator{Issuer: cfg.Issuer, Issuers: s.idps, Keys: s.idps, Now: s.now}
 	s.audit = audit.NewQueue(s.store, audit.QueueOptions{Logger: log, OnDrop: s.metrics.AuditDropped})
