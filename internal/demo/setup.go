@@ -97,12 +97,12 @@ func (d *Demo) setupAuthPlane(ctx context.Context) error {
 	}
 	d.out.item("resource", fmt.Sprintf("%s = %s  scopes %v", asResourceID, d.urls.resource, githubmcp.Scopes()))
 	if _, err := d.admin.IdPs().Create(ctx, map[string]any{
-		"id": asIdPID, "issuer": d.urls.idp, "jwks_uri": d.idpJWKS(), "groups_claim": "groups",
+		"id": asIdPID, "issuer": d.urls.idp, "groups_claim": "groups",
 	}); err != nil {
 		return err
 	}
 	d.out.item("idp", asIdPID+" = "+d.urls.idp+"  groups claim \"groups\", subjects "+asIdPID+"|<sub>")
-	d.out.note("JWKS " + d.idpJWKS() + " (named explicitly: issuer discovery is https only)")
+	d.out.note("JWKS discovered from the issuer's metadata on first use")
 	var err error
 	if d.creds.agentAtAS, err = d.createClient(ctx, clientAgent, storage.AuthClientSecretPost); err != nil {
 		return err
@@ -137,7 +137,5 @@ func (d *Demo) createClient(ctx context.Context, id, method string) (string, err
 }
 
 // idpJWKS is the IdP role's JWKS URL.
-func (d *Demo) idpJWKS() string { return d.urls.idp + "/jwks" }
-
 // scopeList renders scopes like a scope parameter.
 func scopeList(s []string) string { return strings.Join(s, " ") }
