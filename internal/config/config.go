@@ -35,6 +35,11 @@ type Config struct {
 	// AccessTokenTTL is the default access-token lifetime (RAS-13).
 	AccessTokenTTL time.Duration `koanf:"access_token_ttl"`
 
+	// TLS, when both files are set, makes the public listener serve HTTPS
+	// itself (otherwise TLS terminates in front of it, e.g. at a load
+	// balancer; the issuer is https either way outside dev mode).
+	TLS TLS `koanf:"tls"`
+
 	Log   Log   `koanf:"log"`
 	HTTP  HTTP  `koanf:"http"`
 	IdPs  IdPs  `koanf:"idp_keys"`
@@ -66,6 +71,12 @@ type Seed struct {
 // Empty reports whether the seed holds nothing.
 func (s Seed) Empty() bool {
 	return s.Resources == nil && s.IdPs == nil && s.Clients == nil && s.Policies == nil && s.SubjectMappings == nil
+}
+
+// TLS names the public listener's certificate chain and private key (PEM).
+type TLS struct {
+	CertFile string `koanf:"cert_file"`
+	KeyFile  string `koanf:"key_file"`
 }
 
 // Log configures structured logging.

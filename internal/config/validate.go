@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"net"
 	"net/url"
 	"strconv"
@@ -42,6 +43,13 @@ func Validate(cfg *Config, source map[string]string) []Problem {
 	v.positive("idp_keys.max_stale", cfg.IdPs.MaxStale)
 	v.positive("idp_keys.refetch_interval", cfg.IdPs.RefetchInterval)
 	v.positive("purge.interval", cfg.Purge.Interval)
+	if (cfg.TLS.CertFile == "") != (cfg.TLS.KeyFile == "") {
+		v.add("tls", "cert_file and key_file go together")
+	} else if cfg.TLS.CertFile != "" {
+		if _, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile); err != nil {
+			v.add("tls.cert_file", "cannot load the key pair: "+err.Error())
+		}
+	}
 	v.positive("audit.seal_interval", cfg.Audit.SealInterval)
 	if cfg.Audit.SealMinAge < 0 {
 		v.add("audit.seal_min_age", "must not be negative")

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -67,7 +68,18 @@ func (s *Server) Serve(ctx context.Context, l Listeners) error {
 			return nil
 		}
 	}
-	g.Go(serve(s.public, l.Public))
+	public := l.Public
+	if s.cfg.TLS.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(s.cfg.TLS.CertFile, s.cfg.TLS.KeyFile)
+		if err != nil {
+			stopBG()
+			wg.Wait()
+			s.closeStore()
+			return fmt.Errorf("server: tls: %w", err)
+		}
+		public = tls.NewListener(public, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	g.Go(serve(s.public, public))
 	g.Go(serve(s.adminSrv, l.Admin))
 	g.Go(func() error {
 		<-gctx.Done()
