@@ -36,7 +36,7 @@ const (
 	consumeSQL = "INSERT INTO consumed_jtis (hash, expires_at) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING"
 	auditSQL   = `INSERT INTO audit_events
 		(id, time, type, outcome, reason, idp_id, client_id, subject, resource, assertion_jti, token_jti, event)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // errClosed is returned to callers after Close.
@@ -87,10 +87,14 @@ type committer struct {
 	// consume and audit are prepared on first use, on the writer
 	// connection (they are reused by every batch).
 	consume, audit *sql.Stmt
+	// checkpoints is prompted every checkpointWrites writes.
+	checkpoints *checkpointer
+	written     int
 }
 
-func newCommitter(writer *sql.DB) *committer {
-	c := &committer{writer: writer, queue: make(chan *write, queueLen), quit: make(chan struct{}), stopped: make(chan struct{})}
+func newCommitter(writer *sql.DB, checkpoints *checkpointer) *committer {
+	c := &committer{writer: writer, queue: make(chan *write, queueLen), quit: make(chan struct{}), stopped: make(chan struct{}),
+		checkpoints: checkpoints}
 	go c.run()
 	return c
 }
@@ -148,6 +152,10 @@ func (c *committer) run() {
 		}
 		batch = c.fill(batch)
 		c.commit(batch)
+		if c.written += len(batch); c.written >= checkpointWrites {
+			c.written = 0
+			c.checkpoints.prompt()
+		}
 	}
 }
 

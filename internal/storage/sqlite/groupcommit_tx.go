@@ -77,8 +77,14 @@ func (c *committer) apply(ctx context.Context, consume, audit *sql.Stmt, w *writ
 		return nil
 	}
 	ev := w.ev
-	err = audit.QueryRowContext(ctx, ev.ID, ev.Time.UnixMilli(), ev.Type, ev.Outcome, ev.Reason, ev.IdPID,
-		ev.ClientID, ev.Subject, ev.Resource, ev.AssertionJTI, ev.TokenJTI, string(w.doc)).Scan(&w.seq)
+	// seq is the rowid (INTEGER PRIMARY KEY): LastInsertId spares the
+	// result set of RETURNING.
+	res, err = audit.ExecContext(ctx, ev.ID, ev.Time.UnixMilli(), ev.Type, ev.Outcome, ev.Reason, ev.IdPID,
+		ev.ClientID, ev.Subject, ev.Resource, ev.AssertionJTI, ev.TokenJTI, string(w.doc))
+	if err != nil {
+		return wrap("append audit", err)
+	}
+	w.seq, err = res.LastInsertId()
 	return wrap("append audit", err)
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +49,9 @@ type Store struct {
 	hub    *hub
 	// grants batches ConsumeJTIWithAudit and ConsumeJTI (groupcommit.go).
 	grants *committer
+	// checkpoints copies the WAL into the database in the background
+	// (checkpoint.go).
+	checkpoints *checkpointer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -57,7 +61,8 @@ type Store struct {
 // choices). Pragmas run on each new connection, busy_timeout first.
 func writerDSN(path string) string {
 	return path + "?_txlock=immediate&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
+		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)" +
+		"&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(" + strconv.Itoa(writerAutoCheckpoint) + ")"
 }
 
 func readerDSN(path string) string {
@@ -88,7 +93,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if s.reader, err = openPool(ctx, readerDSN(path), readerConns); err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlite: open readers: %w", err), s.writer.Close())
 	}
-	s.grants = newCommitter(s.writer)
+	if s.checkpoints, err = startCheckpointer(ctx, path, log); err != nil {
+		return nil, errors.Join(fmt.Errorf("sqlite: open checkpointer: %w", err), s.reader.Close(), s.writer.Close())
+	}
+	s.grants = newCommitter(s.writer, s.checkpoints)
 	log.Debug("sqlite store opened", slog.String("path", path))
 	return s, nil
 }
@@ -223,7 +231,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.grants.close()
 		s.hub.close()
-		s.closeErr = errors.Join(s.reader.Close(), s.writer.Close())
+		s.closeErr = errors.Join(s.checkpoints.stop(), s.reader.Close(), s.writer.Close())
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("sqlite: close: %w", s.closeErr)
 		}

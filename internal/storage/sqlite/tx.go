@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/authplane/authplane/internal/storage"
 )
@@ -58,11 +59,45 @@ func (s *Store) ConsumeJTIWithAudit(ctx context.Context, j storage.ConsumedJTI, 
 	if err := s.grants.submit(ctx, w); err != nil {
 		return storage.AuditEvent{}, err
 	}
-	stored, err := decodeEvent(w.seq, w.doc)
+	stored, err := storedEvent(w)
 	if err != nil {
 		return storage.AuditEvent{}, wrap("append audit", err)
 	}
 	return stored, nil
+}
+
+// storedEvent is w's event as ListAudit will return it. When the JSON
+// round trip cannot change it (no before/after documents, valid UTF-8
+// everywhere; times were truncated by newWrite) it is the event itself,
+// which spares a decode per grant; otherwise it is decoded from the stored
+// document.
+func storedEvent(w *write) (storage.AuditEvent, error) {
+	ev := w.ev
+	if ev.Before != nil || ev.After != nil || !validUTF8(ev) {
+		return decodeEvent(w.seq, w.doc)
+	}
+	ev.Seq = w.seq
+	return ev, nil
+}
+
+// validUTF8 reports whether every text of ev is valid UTF-8 (json.Marshal
+// would replace invalid bytes).
+func validUTF8(ev storage.AuditEvent) bool {
+	for _, s := range [...]string{ev.ID, ev.Type, ev.Outcome, ev.Reason, ev.IdPID, ev.Issuer, ev.AssertionJTI,
+		ev.AssertionSub, ev.Subject, ev.ClientID, ev.Resource, ev.TokenJTI, ev.RemoteIP, ev.UserAgent,
+		ev.RequestID, ev.Actor} {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	for _, list := range [...][]string{ev.RequestedScopes, ev.GrantedScopes, ev.PolicyRuleIDs} {
+		for _, s := range list {
+			if !utf8.ValidString(s) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Generation implements storage.Store.
