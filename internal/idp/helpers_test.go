@@ -84,9 +84,10 @@ type testIdP struct {
 	srv *httptest.Server
 
 	mu           sync.Mutex
-	jwks         []byte // served key set
-	status       int    // non-zero: JWKS answers with this status
-	stall        bool   // JWKS never answers (until the test ends)
+	jwks         []byte        // served key set
+	status       int           // non-zero: JWKS answers with this status
+	stall        bool          // JWKS never answers (until the test ends)
+	delay        time.Duration // JWKS answers after this long
 	cacheControl string
 	metaIssuer   *string // issuer in metadata; nil = the real issuer
 	asIssuer     *string // issuer in RFC 8414 metadata only; overrides metaIssuer
@@ -146,6 +147,11 @@ func (p *testIdP) serve(w http.ResponseWriter, r *http.Request, release chan str
 
 // serveJWKS runs with p.mu held; a stall releases it while blocked.
 func (p *testIdP) serveJWKS(w http.ResponseWriter, r *http.Request, release chan struct{}) {
+	if d := p.delay; d > 0 {
+		p.mu.Unlock()
+		time.Sleep(d)
+		p.mu.Lock()
+	}
 	if p.stall {
 		p.mu.Unlock()
 		select {

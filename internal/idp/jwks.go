@@ -125,7 +125,7 @@ func (r *Registry) ResolveKey(ctx context.Context, issuerID, kid, alg string) (*
 	fetched := false
 	if c.needsFetch(r.opts.Now(), r.opts.MaxStale, r.opts.RefetchInterval) {
 		fetched = true
-		err := r.fetch(ctx, c, true)
+		err := r.fetch(ctx, c, fetchIfNeeded)
 		if err != nil && !c.usable(r.opts.Now(), r.opts.MaxStale) {
 			return nil, fmt.Errorf("%w: IdP %q: %w", assertion.ErrKeysUnavailable, issuerID, err)
 		}
@@ -133,8 +133,11 @@ func (r *Registry) ResolveKey(ctx context.Context, issuerID, kid, alg string) (*
 	if k, ok := c.lookup(kid, alg); ok {
 		return k, nil
 	}
-	if !fetched && c.limiter.AllowN(r.opts.Now(), 1) {
-		err := r.fetch(ctx, c, false)
+	if !fetched {
+		// Every request missing this kid joins the running refetch, if any,
+		// and looks again when it completes: a rotation loses no grant. Only
+		// the flight itself spends the per-IdP budget.
+		err := r.fetch(ctx, c, fetchIfBudget)
 		if k, ok := c.lookup(kid, alg); ok {
 			return k, nil
 		}
@@ -145,18 +148,31 @@ func (r *Registry) ResolveKey(ctx context.Context, issuerID, kid, alg string) (*
 	return nil, fmt.Errorf("%w: kid %q for alg %s at IdP %q", assertion.ErrUnknownKey, kid, alg, issuerID)
 }
 
-// fetch runs one single-flight fetch for c. The shared fetch is detached
-// from the caller's cancellation (other callers may wait on it) and bounded
-// by fetchTimeout; the caller stops waiting when its own ctx ends. With
-// ifNeeded, the flight first re-checks needsFetch: a caller that saw an
-// empty cache just before an earlier flight filled it must not fetch again.
-func (r *Registry) fetch(ctx context.Context, c *keyCache, ifNeeded bool) error {
-	key := "refetch"
-	if ifNeeded {
-		key = "fetch"
-	}
-	ch := c.flight.DoChan(key, func() (any, error) {
-		if ifNeeded && !c.needsFetch(r.opts.Now(), r.opts.MaxStale, r.opts.RefetchInterval) {
+// fetchMode says when a single-flight fetch really fetches.
+type fetchMode string
+
+const (
+	// fetchIfNeeded re-checks needsFetch inside the flight: a caller that
+	// saw an empty cache just before an earlier flight filled it must not
+	// fetch again.
+	fetchIfNeeded fetchMode = "fetch"
+	// fetchIfBudget (unknown kid) fetches only if the per-IdP refetch budget
+	// allows; callers arriving while it runs wait for it.
+	fetchIfBudget fetchMode = "refetch"
+	// fetchForced always fetches (admin refresh).
+	fetchForced fetchMode = "refresh"
+)
+
+// fetch runs one single-flight fetch for c per mode. The shared fetch is
+// detached from the caller's cancellation (other callers may wait on it)
+// and bounded by fetchTimeout; the caller stops waiting when its own ctx
+// ends.
+func (r *Registry) fetch(ctx context.Context, c *keyCache, mode fetchMode) error {
+	ch := c.flight.DoChan(string(mode), func() (any, error) {
+		switch {
+		case mode == fetchIfNeeded && !c.needsFetch(r.opts.Now(), r.opts.MaxStale, r.opts.RefetchInterval):
+			return nil, nil
+		case mode == fetchIfBudget && !c.limiter.AllowN(r.opts.Now(), 1):
 			return nil, nil
 		}
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)

@@ -76,6 +76,41 @@ func TestRAS14_KeyRotationOneRefetch(t *testing.T) {
 	}
 }
 
+// TestRAS14_RotationUnderConcurrencyLosesNoGrant: requests carrying a new
+// kid that arrive while its refetch is running wait for it instead of
+// failing; still one fetch.
+func TestRAS14_RotationUnderConcurrencyLosesNoGrant(t *testing.T) {
+	_, old := ecKey(t, "2026-04")
+	p := newTestIdP(t, old)
+	h := newHarness(t, p, p.record("acme", p.issuer()+"/jwks"))
+	ctx := context.Background()
+	if _, err := h.reg.ResolveKey(ctx, "acme", "2026-04", "ES256"); err != nil {
+		t.Fatal(err)
+	}
+	_, next := ecKey(t, "2026-05")
+	p.setKeys(t, next)
+	p.set(func(p *testIdP) { p.delay = 200 * time.Millisecond })
+	before := p.jwksFetches.Load()
+	var wg sync.WaitGroup
+	errs := make(chan error, 32)
+	for range 32 {
+		wg.Go(func() {
+			_, err := h.reg.ResolveKey(ctx, "acme", "2026-05", "ES256")
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("a request with the new kid failed during the refetch: %v", err)
+		}
+	}
+	if n := p.jwksFetches.Load() - before; n != 1 {
+		t.Fatalf("%d fetches, want 1", n)
+	}
+}
+
 // TestRAS14_UnknownKidFloodRateLimited: 1,000 random kids cause at most one
 // fetch per RefetchInterval per IdP (DESIGN.md §9).
 func TestRAS14_UnknownKidFloodRateLimited(t *testing.T) {

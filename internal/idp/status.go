@@ -68,7 +68,7 @@ func (r *Registry) Refresh(ctx context.Context, idpID string) (storage.IdPKeySta
 	c.refreshSeen = now
 	c.discoveredURI = ""
 	c.mu.Unlock()
-	ferr := r.fetch(ctx, c, false)
+	ferr := r.fetch(ctx, c, fetchForced)
 	st, err := r.store.GetIdPKeyState(ctx, idpID)
 	if err != nil {
 		return storage.IdPKeyState{}, errors.Join(ferr, fmt.Errorf("idp: reading state of %q: %w", idpID, err))
