@@ -11,7 +11,6 @@ import (
 	"github.com/authplane/authplane/internal/catalog"
 	"github.com/authplane/authplane/internal/oauth"
 	"github.com/authplane/authplane/internal/policy"
-	"github.com/authplane/authplane/internal/secret"
 	"github.com/authplane/authplane/internal/storage"
 	"github.com/authplane/authplane/internal/token"
 )
@@ -156,7 +155,7 @@ func (g *JWTBearer) issue(ctx context.Context, ev *storage.AuditEvent, a *assert
 	}
 	c := token.Claims{
 		Subject: subject, Audience: res.URI, ClientID: clientID,
-		Scope: strings.Join(granted, " "), JTI: secret.ID(),
+		Scope: strings.Join(granted, " "), JTI: token.NewJTI(now),
 		IssuedAt: now.Unix(), NotBefore: now.Unix(), Expiry: now.Add(ttl).Unix(),
 		ACR: a.ACR, AMR: a.AMR, IdPIssuer: a.Issuer, IdPID: idp.ID,
 	}
