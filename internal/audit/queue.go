@@ -18,9 +18,14 @@ type Appender interface {
 type QueueOptions struct {
 	// Capacity bounds the events waiting to be written (default 10,000).
 	Capacity int
-	// BatchSize bounds one write (default 256).
+	// BatchSize bounds one write (default 512).
 	BatchSize int
-	Logger    *slog.Logger
+	// Linger is how long the writer waits for more events after the first
+	// of a batch (default 25 ms). Under a flood of denials this turns many
+	// small transactions — each holding the store's writer and, on SQLite,
+	// costing an fsync — into few large ones, so grants keep their latency.
+	Linger time.Duration
+	Logger *slog.Logger
 	// OnDrop is called for each event that could not be queued or written,
 	// with its type; it feeds authplane_audit_dropped_total.
 	OnDrop func(eventType string)
@@ -44,7 +49,10 @@ func NewQueue(out Appender, opts QueueOptions) *Queue {
 		opts.Capacity = 10_000
 	}
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 256
+		opts.BatchSize = 512
+	}
+	if opts.Linger <= 0 {
+		opts.Linger = 25 * time.Millisecond
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -83,8 +91,11 @@ func (q *Queue) drop(ev storage.AuditEvent, why string) {
 func (q *Queue) run() {
 	defer close(q.done)
 	batch := make([]storage.AuditEvent, 0, q.opts.BatchSize)
+	linger := time.NewTimer(q.opts.Linger)
+	linger.Stop()
 	for ev := range q.ch {
 		batch = append(batch[:0], ev)
+		linger.Reset(q.opts.Linger)
 	fill:
 		for len(batch) < q.opts.BatchSize {
 			select {
@@ -93,10 +104,11 @@ func (q *Queue) run() {
 					break fill
 				}
 				batch = append(batch, more)
-			default:
+			case <-linger.C:
 				break fill
 			}
 		}
+		linger.Stop()
 		q.write(batch)
 	}
 }
