@@ -90,6 +90,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	}
 	defer func() {
 		if err != nil {
+			if s.audit != nil {
+				_ = s.audit.Close(ctx) // stops its writer goroutine; nothing is queued yet
+			}
 			s.store.Close()
 		}
 	}()
