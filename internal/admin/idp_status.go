@@ -106,6 +106,9 @@ func (s *Service) RefreshIdP(ctx context.Context, c Caller, id string) (IdPStatu
 	}
 	tag := idpTag(id, idp.Issuer)
 	err = s.d.Store.WithTx(ctx, func(tx storage.Tx) error {
+		if err := s.announceKeyChange(ctx, tx, idp); err != nil {
+			return err
+		}
 		return s.record(ctx, tx, c, "admin.idp.refresh", StatusFromKeyState(before), out, func(e *storage.AuditEvent) {
 			tag(e)
 			if ferr != nil {
@@ -133,8 +136,24 @@ func (s *Service) requestRefresh(ctx context.Context, c Caller, idp storage.IdP)
 		if err := tx.PutIdPKeyState(ctx, st); err != nil {
 			return err
 		}
+		if err := s.announceKeyChange(ctx, tx, idp); err != nil {
+			return err
+		}
 		out = StatusFromKeyState(st)
 		return s.record(ctx, tx, c, "admin.idp.refresh", before, out, idpTag(idp.ID, idp.Issuer))
 	})
 	return out, err
+}
+
+// announceKeyChange touches the IdP record so the store generation moves:
+// every instance reloads its catalog and re-reads the IdP's persisted key
+// state, so a refresh made through one instance reaches all of them at once
+// (instead of at each one's own cache expiry or next unknown kid).
+func (s *Service) announceKeyChange(ctx context.Context, tx storage.Tx, idp storage.IdP) error {
+	cur, err := tx.GetIdP(ctx, idp.ID)
+	if err != nil {
+		return err
+	}
+	cur.UpdatedAt = s.now()
+	return tx.UpdateIdP(ctx, cur)
 }

@@ -2,9 +2,12 @@ package server
 
 import (
 	"net/http"
+
 	"sync"
 	"testing"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/authplane/authplane/internal/storage/pgtest"
 	"github.com/authplane/authplane/internal/testidp"
@@ -100,5 +103,21 @@ func TestRAS24_ConcurrentReplayPostgres(t *testing.T) {
 	e.standardSetup()
 	if got := replayRace(t, []*env{e}, 64); got != 1 {
 		t.Fatalf("%d successes, want exactly 1", got)
+	}
+}
+
+// TestPostgres_IdPRefreshReachesEveryInstance: an admin refresh through A
+// makes B use the refreshed keys without fetching them itself.
+func TestPostgres_IdPRefreshReachesEveryInstance(t *testing.T) {
+	a, b := twoInstances(t)
+	a.standardSetup()
+	b.secrets = a.secrets
+	waitFor(t, func() bool { return b.exchangeReady() })
+	a.idp.Rotate(testidp.NewKey(jose.ES256), true)
+	a.mustAdmin("POST", "/admin/v1/idps/acme/refresh", nil, nil)
+	fetches := a.idp.JWKSFetches()
+	waitFor(t, func() bool { return b.exchangeReady() })
+	if got := a.idp.JWKSFetches() - fetches; got != 0 {
+		t.Fatalf("instance B fetched the JWKS %d times; it should have adopted A's refresh", got)
 	}
 }
