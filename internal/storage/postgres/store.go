@@ -43,6 +43,8 @@ type Store struct {
 	closed bool
 	done   chan struct{}  // closed by Close; stops Changes goroutines
 	wg     sync.WaitGroup // Changes goroutines
+	// grants batches ConsumeJTIWithAudit and ConsumeJTI (groupcommit.go).
+	grants *committer
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -82,6 +84,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
+	s.grants = newCommitter(pool)
 	return s, nil
 }
 
@@ -103,6 +106,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	close(s.done)
 	s.mu.Unlock()
+	s.grants.close()
 	s.wg.Wait()
 	s.pool.Close()
 	return nil
@@ -116,23 +120,27 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx storage.Tx) error) error 
 
 // ConsumeJTIWithAudit consumes j and appends ev in one transaction (the
 // grant hot path, DESIGN.md §7). On ErrReplay nothing is written.
+// Concurrent calls share one transaction (groupcommit.go); each returns
+// only after the commit that holds its rows.
 func (s *Store) ConsumeJTIWithAudit(ctx context.Context, j storage.ConsumedJTI, ev storage.AuditEvent) (storage.AuditEvent, error) {
-	var out storage.AuditEvent
-	err := inTx(ctx, s.pool, "consume jti with audit", func(q queries) error {
-		if err := q.ConsumeJTI(ctx, j); err != nil {
-			return err
-		}
-		evs, err := q.AppendAudit(ctx, ev)
-		if err != nil {
-			return err
-		}
-		out = evs[0]
-		return nil
-	})
+	w, err := newWrite(j, &ev)
 	if err != nil {
 		return storage.AuditEvent{}, err
 	}
-	return out, nil
+	if err := s.grants.submit(ctx, w); err != nil {
+		return storage.AuditEvent{}, err
+	}
+	return w.stored(), nil
+}
+
+// ConsumeJTI records (j.Issuer, j.JTI), group-committed like
+// ConsumeJTIWithAudit; ErrReplay if the pair was already consumed.
+func (s *Store) ConsumeJTI(ctx context.Context, j storage.ConsumedJTI) error {
+	w, err := newWrite(j, nil)
+	if err != nil {
+		return err
+	}
+	return s.grants.submit(ctx, w)
 }
 
 // Generation returns the counter that the schema's triggers bump, in the
