@@ -62,7 +62,7 @@ type Store struct {
 func writerDSN(path string) string {
 	return path + "?_txlock=immediate&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)" +
-		"&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(" + strconv.Itoa(writerAutoCheckpoint) + ")"
+		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(writerAutoCheckpoint) + ")"
 }
 
 func readerDSN(path string) string {
