@@ -13,6 +13,14 @@
 // the same assertion succeed after restart. FULL syncs the WAL on every
 // commit, which is what makes "committed" mean "durable".
 //
+// The grant hot path is group-committed (groupcommit.go): concurrent
+// ConsumeJTIWithAudit calls share one transaction, so one WAL sync covers
+// a whole batch, and each caller gets its result only after that COMMIT
+// (and its sync) has returned. Checkpoints run in the background on a
+// connection of their own (checkpoint.go) instead of inside the commit
+// that crosses wal_autocheckpoint. The writer keeps temporary storage
+// (statement journals) in memory.
+//
 // # Connections
 //
 // Every write and every transaction runs on one writer connection
