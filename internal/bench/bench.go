@@ -210,6 +210,9 @@ func (r *runner) record(m merged, took time.Duration, before, after usage) {
 	g.Cores, g.InlineSigned = g.CPUSeconds/secs, r.d.inline.Load()
 	if s := &res.Server; s.Measured {
 		s.CPUSeconds = (after.server.CPU - before.server.CPU).Seconds()
+		if s.CPUSeconds > 0 {
+			s.SystemShare = (after.server.System - before.server.System).Seconds() / s.CPUSeconds
+		}
 		s.Cores, s.PeakRSSMB = s.CPUSeconds/secs, mb(after.server.HWM)
 		if m.ok > 0 {
 			s.MicrosPerGrant = s.CPUSeconds * 1e6 / float64(m.ok)

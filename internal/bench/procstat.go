@@ -17,8 +17,9 @@ const clockTick = 10 * time.Millisecond
 
 // procSample is one reading of a process's resource use.
 type procSample struct {
-	// CPU is user plus system time of all threads.
-	CPU time.Duration
+	// CPU is user plus system time of all threads; System the system
+	// (kernel) part of it.
+	CPU, System time.Duration
 	// RSS and HWM are the resident set size and its peak (VmRSS, VmHWM).
 	RSS, HWM int64
 }
@@ -45,7 +46,7 @@ func readProc(pid int) (procSample, error) {
 	if err1 != nil || err2 != nil {
 		return s, errors.New("bench: malformed /proc stat times")
 	}
-	s.CPU = time.Duration(utime+stime) * clockTick
+	s.CPU, s.System = time.Duration(utime+stime)*clockTick, time.Duration(stime)*clockTick
 	s.RSS, s.HWM, err = readMemory(pid)
 	return s, err
 }

@@ -73,6 +73,9 @@ type ServerUsage struct {
 	CPUSeconds     float64 `json:"cpu_seconds"`
 	Cores          float64 `json:"cpu_cores"`
 	MicrosPerGrant float64 `json:"cpu_us_per_grant"`
+	// SystemShare is the kernel's part of CPUSeconds (system calls: the
+	// network, the store's writes and syncs).
+	SystemShare float64 `json:"cpu_system_share"`
 	// IdleRSSMB is the resident set after registration, before any load;
 	// PeakRSSMB is the peak resident set (VmHWM) at the end of the window.
 	IdleRSSMB float64 `json:"idle_rss_mb"`
@@ -145,8 +148,8 @@ func (s ServerUsage) text() string {
 	if s.StartupMS > 0 {
 		t += fmt.Sprintf(", ready %.0f ms after exec", s.StartupMS)
 	}
-	return t + fmt.Sprintf("; CPU %.1f s (%.2f cores, %.0f µs per grant); RSS idle %.1f MB, peak %.1f MB",
-		s.CPUSeconds, s.Cores, s.MicrosPerGrant, s.IdleRSSMB, s.PeakRSSMB)
+	return t + fmt.Sprintf("; CPU %.1f s (%.2f cores, %.0f µs per grant, %.0f%% in the kernel); RSS idle %.1f MB, peak %.1f MB",
+		s.CPUSeconds, s.Cores, s.MicrosPerGrant, 100*s.SystemShare, s.IdleRSSMB, s.PeakRSSMB)
 }
 
 func (c AuditCheck) text() string {

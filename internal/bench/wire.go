@@ -3,19 +3,20 @@ package bench
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 )
 
 // wireConn is one keep-alive HTTP/1.1 connection of a worker. The
-// generator writes each request as one pre-assembled buffer and parses the
-// answer with http.ReadResponse: no transport goroutines, pools or
-// per-request header maps on the sending side, so that the generator takes
-// as little CPU as it can from the server it measures on the same machine.
+// generator writes each request as one pre-assembled buffer and reads the
+// answer with a minimal HTTP/1.1 parser: no transport goroutines, pools or
+// header maps, so that the generator takes as little CPU as it can from the
+// server it measures on the same machine.
 type wireConn struct {
 	addr   string
 	prefix []byte // request line and fixed headers, up to Content-Length
@@ -82,14 +83,54 @@ func (w *wireConn) roundTrip(body []byte, out *bytes.Buffer) (status int, keep b
 	if _, err := w.c.Write(w.req); err != nil {
 		return 0, false, err
 	}
-	resp, err := http.ReadResponse(w.r, nil)
+	return w.readResponse(out)
+}
+
+// errResponse reports an answer the generator cannot read.
+var errResponse = errors.New("malformed or unsupported HTTP response")
+
+// readResponse reads one HTTP/1.1 answer: the status line, the headers
+// (only Content-Length, Connection and Transfer-Encoding matter) and a
+// Content-Length body, which is what the server sends for every token
+// endpoint answer.
+func (w *wireConn) readResponse(out *bytes.Buffer) (status int, keep bool, err error) {
+	line, err := w.r.ReadSlice('\n')
 	if err != nil {
 		return 0, false, err
 	}
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
+		return 0, false, errResponse
+	}
+	if status, err = strconv.Atoi(string(line[9:12])); err != nil {
+		return 0, false, errResponse
+	}
+	length, keep := -1, true
+	for {
+		if line, err = w.r.ReadSlice('\n'); err != nil {
+			return 0, false, err
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			break
+		}
+		name, value, _ := bytes.Cut(line, []byte(":"))
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 {
+				return 0, false, errResponse
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			return 0, false, errResponse
+		case bytes.EqualFold(name, []byte("Connection")) && bytes.EqualFold(value, []byte("close")):
+			keep = false
+		}
+	}
+	if length < 0 {
+		return 0, false, errResponse
+	}
 	out.Reset()
-	_, err = out.ReadFrom(resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, err == nil && !resp.Close, err
+	_, err = io.CopyN(out, w.r, int64(length))
+	return status, keep && err == nil, err
 }
 
 // close drops the connection.
