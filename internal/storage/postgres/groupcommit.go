@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
+
+	"github.com/authplane/authplane/internal/storage/batch"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -93,85 +94,34 @@ func (w *write) stored() storage.AuditEvent {
 	return ev
 }
 
-// committer owns the batched writes.
+// committer owns the batched writes; internal/storage/batch does the
+// queueing and batching, commit (below) the transaction.
 type committer struct {
-	pool  *pgxpool.Pool
-	queue chan *write
-	// mu orders submissions before close (see submit and close).
-	mu      sync.RWMutex
-	closed  bool
-	quit    chan struct{}
-	stopped chan struct{}
+	pool *pgxpool.Pool
+	q    *batch.Queue[*write]
 }
 
 func newCommitter(pool *pgxpool.Pool) *committer {
-	c := &committer{pool: pool, queue: make(chan *write, queueLen), quit: make(chan struct{}), stopped: make(chan struct{})}
-	go c.run()
+	c := &committer{pool: pool}
+	c.q = batch.New(queueLen, maxBatch, c.commit)
 	return c
 }
 
 // submit queues w and waits for the commit that holds it. Once queued, a
 // write is committed or fails with its batch even if ctx ends.
 func (c *committer) submit(ctx context.Context, w *write) error {
-	c.mu.RLock()
-	if c.closed {
-		c.mu.RUnlock()
-		return errClosed
-	}
-	select {
-	case c.queue <- w:
-		c.mu.RUnlock()
-	case <-ctx.Done():
-		c.mu.RUnlock()
-		return ctx.Err()
+	if err := c.q.Enqueue(ctx, w); err != nil {
+		if errors.Is(err, batch.ErrClosed) {
+			return errClosed
+		}
+		return err
 	}
 	<-w.done
 	return w.err
 }
 
 // close stops accepting writes, commits those queued and stops.
-func (c *committer) close() {
-	c.mu.Lock()
-	already := c.closed
-	c.closed = true
-	c.mu.Unlock()
-	if !already {
-		close(c.quit)
-	}
-	<-c.stopped
-}
-
-// run collects batches: the first write blocks, the rest is whatever is
-// queued, so a batch is what arrived while the previous one committed.
-func (c *committer) run() {
-	defer close(c.stopped)
-	batch := make([]*write, 0, maxBatch)
-	for {
-		select {
-		case w := <-c.queue:
-			batch = append(batch[:0], w)
-		case <-c.quit:
-			for batch = c.fill(batch[:0]); len(batch) > 0; batch = c.fill(batch[:0]) {
-				c.commit(batch)
-			}
-			return
-		}
-		c.commit(c.fill(batch))
-	}
-}
-
-// fill adds queued writes to batch without blocking.
-func (c *committer) fill(batch []*write) []*write {
-	for len(batch) < maxBatch {
-		select {
-		case w := <-c.queue:
-			batch = append(batch, w)
-		default:
-			return batch
-		}
-	}
-	return batch
-}
+func (c *committer) close() { c.q.Close() }
 
 // commit sends batch and releases its callers; a batch that fails as a
 // whole is retried write by write, so one bad write fails only its caller.

@@ -6,7 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
+
+	"github.com/authplane/authplane/internal/storage/batch"
 
 	"github.com/authplane/authplane/internal/storage"
 )
@@ -73,17 +74,11 @@ func newWrite(j storage.ConsumedJTI, ev *storage.AuditEvent) (*write, error) {
 	return w, nil
 }
 
-// committer owns the batched writes.
+// committer owns the batched writes; internal/storage/batch does the
+// queueing and batching, commit (groupcommit_tx.go) the transaction.
 type committer struct {
 	writer *sql.DB
-	queue  chan *write
-	// mu orders submissions before close: submit holds it shared while
-	// enqueueing, close takes it exclusively to set closed, so that nothing
-	// is enqueued after the committer's final drain.
-	mu      sync.RWMutex
-	closed  bool
-	quit    chan struct{}
-	stopped chan struct{}
+	q      *batch.Queue[*write]
 	// consume and audit are prepared on first use, on the writer
 	// connection (they are reused by every batch).
 	consume, audit *sql.Stmt
@@ -93,26 +88,19 @@ type committer struct {
 }
 
 func newCommitter(writer *sql.DB, checkpoints *checkpointer) *committer {
-	c := &committer{writer: writer, queue: make(chan *write, queueLen), quit: make(chan struct{}), stopped: make(chan struct{}),
-		checkpoints: checkpoints}
-	go c.run()
+	c := &committer{writer: writer, checkpoints: checkpoints}
+	c.q = batch.New(queueLen, maxBatch, c.commitAndCheckpoint)
 	return c
 }
 
 // submit queues w and waits for the commit that holds it. Once queued, a
 // write is committed or fails with its batch even if ctx ends.
 func (c *committer) submit(ctx context.Context, w *write) error {
-	c.mu.RLock()
-	if c.closed {
-		c.mu.RUnlock()
-		return errClosed
-	}
-	select {
-	case c.queue <- w:
-		c.mu.RUnlock()
-	case <-ctx.Done():
-		c.mu.RUnlock()
-		return ctx.Err()
+	if err := c.q.Enqueue(ctx, w); err != nil {
+		if errors.Is(err, batch.ErrClosed) {
+			return errClosed
+		}
+		return err
 	}
 	<-w.done
 	return w.err
@@ -121,14 +109,7 @@ func (c *committer) submit(ctx context.Context, w *write) error {
 // close stops accepting writes, commits those queued and stops the
 // committer.
 func (c *committer) close() {
-	c.mu.Lock()
-	already := c.closed
-	c.closed = true
-	c.mu.Unlock()
-	if !already {
-		close(c.quit)
-	}
-	<-c.stopped
+	c.q.Close()
 	for _, st := range []*sql.Stmt{c.consume, c.audit} {
 		if st != nil {
 			st.Close()
@@ -136,49 +117,12 @@ func (c *committer) close() {
 	}
 }
 
-// run collects batches: it blocks for the first write, then takes whatever
-// else is queued (up to maxBatch) without waiting, so a batch is exactly
-// what arrived while the previous commit was syncing.
-func (c *committer) run() {
-	defer close(c.stopped)
-	batch := make([]*write, 0, maxBatch)
-	for {
-		select {
-		case w := <-c.queue:
-			batch = append(batch[:0], w)
-		case <-c.quit:
-			c.drain(batch[:0])
-			return
-		}
-		batch = c.fill(batch)
-		c.commit(batch)
-		if c.written += len(batch); c.written >= checkpointWrites {
-			c.written = 0
-			c.checkpoints.prompt()
-		}
-	}
-}
-
-// fill adds queued writes to batch without blocking.
-func (c *committer) fill(batch []*write) []*write {
-	for len(batch) < maxBatch {
-		select {
-		case w := <-c.queue:
-			batch = append(batch, w)
-		default:
-			return batch
-		}
-	}
-	return batch
-}
-
-// drain commits everything still queued after close.
-func (c *committer) drain(batch []*write) {
-	for {
-		batch = c.fill(batch[:0])
-		if len(batch) == 0 {
-			return
-		}
-		c.commit(batch)
+// commitAndCheckpoint commits one batch and prompts a background checkpoint
+// every checkpointWrites writes (it runs on the queue's one goroutine).
+func (c *committer) commitAndCheckpoint(b []*write) {
+	c.commit(b)
+	if c.written += len(b); c.written >= checkpointWrites {
+		c.written = 0
+		c.checkpoints.prompt()
 	}
 }
