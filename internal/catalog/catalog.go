@@ -132,10 +132,13 @@ func (c *Catalog) reload(ctx context.Context, force bool) error {
 	if err != nil {
 		return err
 	}
-	c.cur.Store(snap)
+	// Components that cache parts of the snapshot (IdP registry, policy,
+	// keys) are updated before the snapshot is published, so whoever sees
+	// the new generation also sees them updated.
 	for _, fn := range c.listeners {
 		fn(snap)
 	}
+	c.cur.Store(snap)
 	c.log.Debug("catalog reloaded", "generation", gen)
 	return nil
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"sync"
@@ -116,7 +117,16 @@ func TestPostgres_IdPRefreshReachesEveryInstance(t *testing.T) {
 	a.idp.Rotate(testidp.NewKey(jose.ES256), true)
 	a.mustAdmin("POST", "/admin/v1/idps/acme/refresh", nil, nil)
 	fetches := a.idp.JWKSFetches()
-	waitFor(t, func() bool { return b.exchangeReady() })
+	gen, err := a.srv.store.Generation(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// B learns of the change through NOTIFY (or polling): wait for its
+	// catalog to reach the refresh's generation, then use the new key.
+	waitFor(t, func() bool { return b.srv.catalog.Current().Generation >= gen })
+	if !b.exchangeReady() {
+		t.Fatal("instance B refused an assertion signed with the refreshed key")
+	}
 	if got := a.idp.JWKSFetches() - fetches; got != 0 {
 		t.Fatalf("instance B fetched the JWKS %d times; it should have adopted A's refresh", got)
 	}
