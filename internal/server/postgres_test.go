@@ -84,13 +84,19 @@ func (e *env) exchangeReady() bool {
 	return e.exchange("agent-basic", e.idp.Mint(e.grant()), nil).Status == 200
 }
 
-// waitFor polls cond for up to one second (the propagation bound).
+// waitFor polls cond for up to one second (the propagation bound), or
+// five under the race detector, which slows everything several-fold (the
+// fault harness checks the one-second bound on real processes).
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(time.Second)
+	bound := time.Second
+	if raceEnabled {
+		bound = 5 * time.Second
+	}
+	deadline := time.Now().Add(bound)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not reached within one second")
+			t.Fatalf("condition not reached within %s", bound)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
