@@ -94,13 +94,15 @@ func (g *JWTBearer) Handle(ctx context.Context, req *Request) (any, error) {
 		return nil, err
 	}
 	ev.Resource = res.URI
-	return g.authorize(ctx, req, a, idp, res)
+	return g.authorize(ctx, req, snap, a, idp, res)
 }
 
-// authorize runs scope, subject and policy checks, then issues.
-func (g *JWTBearer) authorize(ctx context.Context, req *Request, a *assertion.Assertion, idp storage.IdP, res storage.Resource) (any, error) {
+// authorize runs scope, subject and policy checks, then issues. It uses
+// the snapshot Handle resolved the IdP and resource from, so one request
+// sees one consistent configuration.
+func (g *JWTBearer) authorize(ctx context.Context, req *Request, snap *catalog.Snapshot, a *assertion.Assertion, idp storage.IdP, res storage.Resource) (any, error) {
 	ev, now := req.Event, g.Now()
-	in, _, err := policyInput(g.Catalog.Current(), req.Client.Client, idp, res, a, req.Form.Get("scope"), now)
+	in, _, err := policyInput(snap, req.Client.Client, idp, res, a, req.Form.Get("scope"), now)
 	ev.RequestedScopes, ev.Subject = in.Requested, in.Subject
 	if err != nil {
 		return nil, err
