@@ -17,7 +17,7 @@ import (
 // so the fake clock starts at the real time here.
 func TestMCP31_VerifierPlugsIntoSDKRequireBearerToken(t *testing.T) {
 	f := newFixture(t)
-	f.clock.t = time.Now().Truncate(time.Second)
+	f.clock.Set(time.Now().Truncate(time.Second))
 	var s seen
 	h := auth.RequireBearerToken(f.kit.Verifier(), &auth.RequireBearerTokenOptions{
 		ResourceMetadataURL: f.kit.MetadataURL(), Scopes: []string{"repo:read"}})(s.handler())

@@ -12,9 +12,10 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/authplane/authplane/internal/clocktest"
 
 	"github.com/authplane/authplane/internal/secret"
 	"github.com/authplane/authplane/internal/storage"
@@ -24,23 +25,8 @@ import (
 // testToken is the admin bearer token of every test server.
 const testToken = "test-admin-token-0123456789abcdef"
 
-// clock is a settable fake clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// clock is the shared fake clock.
+type clock = clocktest.Clock
 
 // env is one admin API under test: a store, the service and an httptest
 // server in front of NewHandler.
@@ -61,7 +47,7 @@ func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 	d := Deps{Store: openStore(t), Secrets: h, Now: clk.Now}
 	for _, o := range opts {
 		o(&d)

@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authplane/authplane/internal/clocktest"
+
 	"github.com/authplane/authplane/internal/catalog"
 	"github.com/authplane/authplane/internal/oauth"
 	"github.com/authplane/authplane/internal/secret"
@@ -40,25 +42,10 @@ const (
 // that read time.Now instead of the injected clock would fail.
 var testEpoch = time.Date(2031, 3, 14, 15, 9, 26, 0, time.UTC)
 
-// fakeClock is an injectable, manually advanced clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is the shared fake clock.
+type fakeClock = clocktest.Clock
 
-func newClock() *fakeClock { return &fakeClock{t: testEpoch} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *fakeClock { return clocktest.New(testEpoch) }
 
 // snapshots is a Snapshots whose snapshot a test may swap.
 type snapshots struct {

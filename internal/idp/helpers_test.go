@@ -16,31 +16,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authplane/authplane/internal/clocktest"
+
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/authplane/authplane/internal/safehttp"
 	"github.com/authplane/authplane/internal/storage"
 )
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is the shared fake clock.
+type fakeClock = clocktest.Clock
 
-func newClock() *fakeClock { return &fakeClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *fakeClock { return clocktest.New(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)) }
 
 // memStore is an in-memory KeyStateStore.
 type memStore struct {

@@ -13,9 +13,10 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/authplane/authplane/internal/clocktest"
 
 	"github.com/authplane/authplane/internal/oauth"
 	"github.com/authplane/authplane/internal/storage"
@@ -37,25 +38,10 @@ const (
 	testVerifier = "verifier-0123456789-0123456789-0123456789-abcdef"
 )
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is the shared fake clock.
+type fakeClock = clocktest.Clock
 
-func newClock() *fakeClock { return &fakeClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *fakeClock { return clocktest.New(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)) }
 
 // env is one IdP role behind an httptest server, seeded with users, apps,
 // two audiences and a policy.

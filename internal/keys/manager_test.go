@@ -10,34 +10,20 @@ import (
 	"errors"
 	"slices"
 	"sort"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/authplane/authplane/internal/clocktest"
 
 	"github.com/authplane/authplane/internal/keys/keystest"
 	"github.com/authplane/authplane/internal/storage"
 )
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is the shared fake clock.
+type fakeClock = clocktest.Clock
 
 func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+	return clocktest.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 const testMaxTTL = 15 * time.Minute

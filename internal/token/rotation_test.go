@@ -4,30 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/authplane/authplane/internal/clocktest"
 
 	"github.com/authplane/authplane/internal/keys"
 	"github.com/authplane/authplane/internal/keys/keystest"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // TestAT01_RotatedKeyVerifiesWhilePublished: a token signed before a
 // rotation keeps verifying against the published keys until its key's
@@ -35,7 +19,7 @@ func (c *clock) Advance(d time.Duration) {
 func TestAT01_RotatedKeyVerifiesWhilePublished(t *testing.T) {
 	ctx := context.Background()
 	const ttl = 15 * time.Minute
-	clk := &clock{t: testNow}
+	clk := clocktest.New(testNow)
 	km, err := keys.NewManager(ctx, &keystest.MemStore{}, make([]byte, keys.KEKSize),
 		keys.Options{Now: clk.Now, MaxTokenLifetime: ttl})
 	if err != nil {
