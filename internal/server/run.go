@@ -24,7 +24,6 @@ func (s *Server) newHTTPServer(addr string, h http.Handler) *http.Server {
 		WriteTimeout:      s.cfg.HTTP.WriteTimeout,
 		IdleTimeout:       s.cfg.HTTP.IdleTimeout,
 		MaxHeaderBytes:    s.cfg.HTTP.MaxHeaderBytes,
-		ErrorLog:          nil,
 	}
 }
 
