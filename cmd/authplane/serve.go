@@ -4,13 +4,23 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/authplane/authplane/internal/logsink"
 	"github.com/authplane/authplane/internal/server"
+)
+
+// The server's log buffer: its size, and how long a line may wait in it.
+const (
+	logBufferSize = 64 << 10
+	logFlushEvery = 100 * time.Millisecond
 )
 
 func newServeCmd() *cobra.Command {
@@ -25,7 +35,16 @@ func newServeCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		log := newLogger(cfg, cmd.ErrOrStderr())
+		// The log is buffered (internal/logsink): one write per request
+		// would be a measurable share of a grant. Warnings and errors are
+		// written at once.
+		sink := logsink.New(cmd.ErrOrStderr(), logBufferSize, logFlushEvery)
+		defer sink.Close()
+		log := newLogger(cfg, sink)
+		log = slog.New(logsink.WithFlushAt(log.Handler(), sink, slog.LevelWarn))
+		if procs, raised := raiseProcs(); raised {
+			log.Debug("GOMAXPROCS raised by one for the store writer's blocking system calls", "gomaxprocs", procs)
+		}
 		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		srv, err := server.New(ctx, cfg, log, server.Options{})
@@ -33,11 +52,30 @@ func newServeCmd() *cobra.Command {
 			return err
 		}
 		if tok := srv.GeneratedAdminToken(); tok != "" {
+			_ = sink.Flush()
 			printAdminToken(cmd.ErrOrStderr(), tok, cfg.DataDir)
 		}
 		return srv.Run(ctx)
 	}
 	return cmd
+}
+
+// raiseProcs gives the Go scheduler one processor more than it chose
+// (the usable CPUs), unless GOMAXPROCS is set in the environment. The
+// SQLite writer (modernc.org/sqlite) makes its write and fsync calls as
+// blocking system calls; a goroutine blocked in one keeps its processor
+// until the scheduler's monitor takes it back, and on return waits for a
+// free one behind the request goroutines. On two cores that idled about a
+// tenth of the machine under load and cost as much throughput
+// (docs/benchmarks.md). The extra processor is not an extra CPU: the
+// kernel shares the cores among the threads.
+func raiseProcs() (int, bool) {
+	if _, set := os.LookupEnv("GOMAXPROCS"); set {
+		return runtime.GOMAXPROCS(0), false
+	}
+	n := runtime.GOMAXPROCS(0) + 1
+	runtime.GOMAXPROCS(n)
+	return n, true
 }
 
 // printAdminToken shows a dev-mode admin token the one time it exists in
