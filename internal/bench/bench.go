@@ -39,7 +39,7 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
 	r := &runner{o: o, res: &Result{
-		Commit: o.Commit, GoVersion: runtime.Version(), ClientAuth: o.ClientAuth, Concurrency: o.Concurrency,
+		Commit: o.Commit, GoVersion: runtime.Version(), ClientAuth: o.ClientAuth, IdPAlg: o.IdPAlg, Concurrency: o.Concurrency,
 		Machine: Machine{CPUs: runtime.NumCPU(), Model: cpuModel(), Load1: loadAverage()},
 	}}
 	r.progress("starting the server (store %s)", storeLabel(o))
@@ -49,7 +49,7 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	defer func() { err = errors.Join(err, r.t.close()) }()
 	r.res.Store = r.t.store
 	r.res.Server.StartupMS = ms(r.t.startup)
-	idp, err := startIdP()
+	idp, err := startIdP(o.IdPAlg)
 	if err != nil {
 		return nil, err
 	}

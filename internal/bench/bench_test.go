@@ -45,11 +45,13 @@ func startServer(t *testing.T) (public, admin string) {
 // every token it received has its token.issued audit event. (A smoke test
 // of the generator, not a measurement: it asserts nothing about speed.)
 func TestRunAgainstTargetAuditsEveryToken(t *testing.T) {
-	for _, auth := range []string{ClientAuthSecret, ClientAuthPrivateKeyJWT} {
-		t.Run(auth, func(t *testing.T) {
+	for _, tc := range []struct{ auth, alg string }{
+		{ClientAuthSecret, IdPAlgES256}, {ClientAuthPrivateKeyJWT, IdPAlgES256}, {ClientAuthSecret, IdPAlgRS256},
+	} {
+		t.Run(tc.auth+"_"+tc.alg, func(t *testing.T) {
 			pub, adm := startServer(t)
 			res, err := Run(t.Context(), Options{
-				Target: pub, AdminURL: adm, AdminToken: testAdminToken, ClientAuth: auth,
+				Target: pub, AdminURL: adm, AdminToken: testAdminToken, ClientAuth: tc.auth, IdPAlg: tc.alg,
 				Concurrency: 2, Duration: time.Second, Warmup: 200 * time.Millisecond,
 			})
 			if err != nil {
@@ -60,6 +62,9 @@ func TestRunAgainstTargetAuditsEveryToken(t *testing.T) {
 			}
 			if res.Audit.Tokens < res.OK || !res.Audit.OK() || res.Audit.Events < res.Audit.Tokens {
 				t.Fatalf("audit check %+v for %d grants", res.Audit, res.OK)
+			}
+			if res.IdPAlg != tc.alg {
+				t.Fatalf("report names ID-JAGs %q, want %q", res.IdPAlg, tc.alg)
 			}
 			if res.Store != "target" || res.Server.Measured {
 				t.Fatalf("store %q, server measured %v: want target, false", res.Store, res.Server.Measured)
@@ -97,6 +102,8 @@ func TestOptionsRefuseNonLoopbackAndBadValues(t *testing.T) {
 		{"zero_concurrency", func(o *Options) { o.Concurrency = 0 }, "concurrency"},
 		{"too_long", func(o *Options) { o.Duration = 5 * time.Minute }, "duration"},
 		{"bad_client_auth", func(o *Options) { o.ClientAuth = "basic" }, "client auth"},
+		{"rs256_ok", func(o *Options) { o.IdPAlg = IdPAlgRS256 }, ""},
+		{"hmac_idp_alg_refused", func(o *Options) { o.IdPAlg = "HS256" }, "IdP alg"},
 		{"bad_store", func(o *Options) { *o = Options{Concurrency: 1, Duration: time.Second, Store: "mysql://x"} }, "store"},
 	}
 	for _, tc := range cases {

@@ -13,7 +13,7 @@ import (
 	"github.com/authplane/authplane/internal/testidp"
 )
 
-// idpServer is the bench's enterprise IdP: one ES256 key whose JWKS is
+// idpServer is the bench's enterprise IdP: one ES256 or RS256 key whose JWKS is
 // served over plain http on 127.0.0.1 (accepted by a server running with
 // insecure_allow_loopback). Nothing else is served: the IdP's registration
 // names the JWKS URL, so no discovery happens.
@@ -23,13 +23,14 @@ type idpServer struct {
 	srv    *http.Server
 }
 
-// startIdP listens on a free loopback port and serves the key set.
-func startIdP() (*idpServer, error) {
+// startIdP listens on a free loopback port and serves the key set of a
+// new key for alg.
+func startIdP(alg string) (*idpServer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("bench: IdP listener: %w", err)
 	}
-	p := &idpServer{key: testidp.NewKey(jose.ES256), issuer: "http://" + ln.Addr().String()}
+	p := &idpServer{key: testidp.NewKey(jose.SignatureAlgorithm(alg)), issuer: "http://" + ln.Addr().String()}
 	set, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{p.key.PublicJWK()}})
 	if err != nil {
 		ln.Close()

@@ -60,7 +60,7 @@ func launch(ctx context.Context, exe, store, logLevel string) (*serverProc, erro
 	s.cmd = exec.Command(exe, "serve", "--dev", "--data-dir", filepath.Join(dir, "data"),
 		"--public-addr", pub, "--admin-addr", adm, "--issuer", s.issuer, "--insecure-allow-loopback",
 		"--log-level", logLevel, "--log-format", "json")
-	s.cmd.Env = []string{"AUTHPLANE_ADMIN_TOKEN=" + s.token, "AUTHPLANE_STORE=" + store}
+	s.cmd.Env = append(runtimeEnv(), "AUTHPLANE_ADMIN_TOKEN="+s.token, "AUTHPLANE_STORE="+store)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	s.cmd.SysProcAttr = childAttr()
 	start := time.Now()
@@ -75,6 +75,21 @@ func launch(ctx context.Context, exe, store, logLevel string) (*serverProc, erro
 	}
 	s.startup = time.Since(start)
 	return s, nil
+}
+
+// runtimeVars are the Go runtime's tuning variables; the started server
+// inherits them from the bench's environment (nothing else is passed on).
+var runtimeVars = []string{"GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GODEBUG"}
+
+// runtimeEnv returns the runtimeVars set in this process's environment.
+func runtimeEnv() []string {
+	var env []string
+	for _, k := range runtimeVars {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
 }
 
 // freePorts picks two free loopback ports. Another process could take one

@@ -19,6 +19,16 @@ const (
 	ClientAuthPrivateKeyJWT = "private_key_jwt"
 )
 
+// Signature algorithms of the bench IdP's ID-JAGs (DESIGN.md §2 accepts
+// exactly these two).
+const (
+	// IdPAlgES256 is ECDSA P-256 with SHA-256.
+	IdPAlgES256 = "ES256"
+	// IdPAlgRS256 is RSASSA-PKCS1-v1_5 with SHA-256 and a 2048-bit key,
+	// what most enterprise IdPs sign ID tokens with.
+	IdPAlgRS256 = "RS256"
+)
+
 // Bounds of the options.
 const (
 	// MaxDuration bounds a measured window: the pool is signed before it
@@ -55,6 +65,9 @@ type Options struct {
 	Warmup time.Duration
 	// ClientAuth is ClientAuthSecret (default) or ClientAuthPrivateKeyJWT.
 	ClientAuth string
+	// IdPAlg is the bench IdP's signature algorithm: IdPAlgES256 (default)
+	// or IdPAlgRS256.
+	IdPAlg string
 	// Executable is the authplane binary started as `serve`; "" means the
 	// running executable.
 	Executable string
@@ -92,6 +105,13 @@ func (o *Options) check() error {
 	case ClientAuthSecret, ClientAuthPrivateKeyJWT:
 	default:
 		errs = append(errs, fmt.Errorf("client auth must be %q or %q", ClientAuthSecret, ClientAuthPrivateKeyJWT))
+	}
+	switch o.IdPAlg {
+	case "":
+		o.IdPAlg = IdPAlgES256
+	case IdPAlgES256, IdPAlgRS256:
+	default:
+		errs = append(errs, fmt.Errorf("IdP alg must be %q or %q", IdPAlgES256, IdPAlgRS256))
 	}
 	errs = append(errs, o.checkTarget()...)
 	if o.Warmup == 0 {

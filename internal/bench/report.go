@@ -17,6 +17,7 @@ type Result struct {
 	Machine     Machine `json:"machine"`
 	Store       string  `json:"store"`
 	ClientAuth  string  `json:"client_auth"`
+	IdPAlg      string  `json:"idp_alg"`
 	Concurrency int     `json:"concurrency"`
 	// Seconds is the measured window: from the first request until the
 	// last response.
@@ -124,8 +125,8 @@ func (r *Result) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "authplane bench: commit %s, %s, %d CPU × %s, load %.2f at start\n",
 		short(r.Commit), r.GoVersion, r.Machine.CPUs, r.Machine.Model, r.Machine.Load1)
-	fmt.Fprintf(&b, "store %s, client auth %s, concurrency %d, %.1f s measured after %.1f s warm-up\n\n",
-		r.Store, r.ClientAuth, r.Concurrency, r.Seconds, r.WarmupSeconds)
+	fmt.Fprintf(&b, "store %s, client auth %s, ID-JAGs %s, concurrency %d, %.1f s measured after %.1f s warm-up\n\n",
+		r.Store, r.ClientAuth, r.IdPAlg, r.Concurrency, r.Seconds, r.WarmupSeconds)
 	fmt.Fprintf(&b, "grants      %d ok of %d requests: %.0f grants/s\n", r.OK, r.Requests, r.GrantsPerSec)
 	l := r.Latency
 	fmt.Fprintf(&b, "latency     p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms, mean %.2f ms\n", l.P50, l.P90, l.P99, l.Max, l.Mean)

@@ -48,7 +48,7 @@ func register(ctx context.Context, ac *adminclient.Client, p *idpServer, clientA
 		body map[string]any
 	}{
 		{"/resources", map[string]any{"id": r.resourceID, "uri": r.resource, "name": "bench", "scopes": benchScopes}},
-		{"/idps", map[string]any{"id": r.idpID, "issuer": p.issuer, "jwks_uri": p.jwksURI(), "allowed_algs": []string{"ES256"}}},
+		{"/idps", map[string]any{"id": r.idpID, "issuer": p.issuer, "jwks_uri": p.jwksURI(), "allowed_algs": []string{string(p.key.Alg)}}},
 		{"/clients", nil},
 		{"/policies", map[string]any{"id": "bench-" + sfx, "effect": "allow", "description": "authplane bench",
 			"idps": []string{r.idpID}, "clients": []string{r.clientID}, "resources": []string{r.resourceID}}},
