@@ -129,9 +129,24 @@ func (o *ops) ListAudit(ctx context.Context, f storage.AuditFilter, p storage.Pa
 		}
 		after = n
 	}
-	where, args := auditWhere(f)
-	q := "SELECT seq, event FROM audit_events WHERE seq > ?" + where + " ORDER BY seq LIMIT ?"
-	args = append(append([]any{after}, args...), p.Limit)
+	q, args := "SELECT seq, event FROM audit_events WHERE seq > ?", []any{after}
+	// Subject and jti have no index on audit_events: their candidates come
+	// from audit_lookup (lookup.go), then every filter applies exactly.
+	var cand string
+	var candArgs []any
+	switch {
+	case f.Subject != "":
+		cand, candArgs = lookupCandidates(lookupSubject+f.Subject, after, "")
+	case f.JTI != "":
+		cand, candArgs = lookupCandidates(lookupJTI+f.JTI, after, f.JTI)
+	}
+	if cand != "" {
+		q += " AND seq IN (" + cand + ")"
+		args = append(args, candArgs...)
+	}
+	where, whereArgs := auditWhere(f)
+	q += where + " ORDER BY seq LIMIT ?"
+	args = append(append(args, whereArgs...), p.Limit)
 	return wrapV[[]storage.AuditEvent]("list audit")(queryAll(ctx, o, func(sc scanner) (storage.AuditEvent, error) {
 		var (
 			seq int64

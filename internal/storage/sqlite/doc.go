@@ -42,6 +42,20 @@
 // inserted with a single INSERT … ON CONFLICT DO NOTHING. Audit events keep
 // their filter fields as columns and the whole event as JSON.
 //
+// # Audit lookup
+//
+// audit_events has indexes only on columns whose new values arrive in
+// order (time, type and time, client, token jti, which is time-ordered):
+// each costs a grant little, since a batch's keys share pages. Subjects and
+// assertion jtis are effectively random, and an index on them would cost a
+// page write per grant on the group-commit path. They are indexed instead
+// in audit_lookup, after the fact: once a second a background indexer
+// (lookup.go) adds the new events in one transaction, sorted and keyed by
+// seq bucket (seq >> 16) first, so that the keys of a batch fall in one or
+// two buckets and share pages. A search by subject or jti probes each
+// bucket and scans the events the indexer has not reached (above
+// indexed_to); its results do not depend on how far the indexer has got.
+//
 // A one-row generation table is incremented in the same transaction as
 // every configuration change; Changes signals this process's subscribers
 // after such a commit, and other processes notice by polling Generation.

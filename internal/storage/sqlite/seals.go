@@ -97,6 +97,11 @@ func (o *ops) DeleteAuditRange(ctx context.Context, fromSeq, toSeq int64) (int64
 	if err != nil {
 		return 0, wrap("delete audit range", err)
 	}
+	// The range's lookup entries go with it (lookup.go).
+	if _, err := o.q.ExecContext(ctx, `DELETE FROM audit_lookup WHERE bucket >= ? AND bucket <= ? AND seq >= ? AND seq <= ?`,
+		fromSeq>>lookupBucketBits, toSeq>>lookupBucketBits, fromSeq, toSeq); err != nil {
+		return 0, wrap("delete audit range", err)
+	}
 	n, err := res.RowsAffected()
 	return n, wrap("delete audit range", err)
 }
@@ -146,6 +151,8 @@ func connectionWhere(f storage.ConnectionFilter, after string) (string, []any, e
 	}
 	if f.Subject != "" {
 		add("a.subject = ?", f.Subject)
+		cand, candArgs := lookupCandidates(lookupSubject+f.Subject, 0, "")
+		add("a.seq IN ("+cand+")", candArgs...)
 	}
 	if f.ClientID != "" {
 		add("a.client_id = ?", f.ClientID)

@@ -35,6 +35,10 @@ type Options struct {
 	// SkipMigrate opens the database without applying pending migrations
 	// (for example when an operator runs them separately).
 	SkipMigrate bool
+
+	// noLookupIndexer leaves the audit lookup to explicit indexLookups
+	// calls (tests).
+	noLookupIndexer bool
 }
 
 // Store is the SQLite storage backend. It is safe for concurrent use.
@@ -52,6 +56,9 @@ type Store struct {
 	// checkpoints copies the WAL into the database in the background
 	// (checkpoint.go).
 	checkpoints *checkpointer
+	// lookups indexes audit events by subject and jti in the background
+	// (lookup.go).
+	lookups *lookupIndexer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -97,6 +104,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, errors.Join(fmt.Errorf("sqlite: open checkpointer: %w", err), s.reader.Close(), s.writer.Close())
 	}
 	s.grants = newCommitter(s.writer, s.checkpoints)
+	if !opts.noLookupIndexer {
+		s.lookups = startLookupIndexer(s)
+	}
 	log.Debug("sqlite store opened", slog.String("path", path))
 	return s, nil
 }
@@ -230,6 +240,9 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.grants.close()
+		if s.lookups != nil {
+			s.lookups.stop()
+		}
 		s.hub.close()
 		s.closeErr = errors.Join(s.checkpoints.stop(), s.reader.Close(), s.writer.Close())
 		if s.closeErr != nil {
