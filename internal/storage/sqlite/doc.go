@@ -51,7 +51,7 @@
 // page write per grant on the group-commit path. They are indexed instead
 // in audit_lookup, after the fact: once a second a background indexer
 // (lookup.go) adds the new events in one transaction, sorted and keyed by
-// seq bucket (seq >> 16) first, so that the keys of a batch fall in one or
+// seq bucket (seq >> 12) first, so that the keys of a batch fall in one or
 // two buckets and share pages. A search by subject or jti probes each
 // bucket and scans the events the indexer has not reached (above
 // indexed_to); its results do not depend on how far the indexer has got.

@@ -21,7 +21,7 @@ import (
 // or not the indexer has caught up.
 const (
 	// lookupBucketBits sets the bucket of an event: seq >> lookupBucketBits.
-	lookupBucketBits = 16
+	lookupBucketBits = 12
 	// lookupEvery is how often the indexer catches up.
 	lookupEvery = time.Second
 	// lookupChunk bounds the events indexed in one transaction, and so

@@ -7,7 +7,7 @@
 
 -- +goose Up
 CREATE TABLE IF NOT EXISTS audit_lookup (
-    bucket INTEGER NOT NULL, -- seq >> 16
+    bucket INTEGER NOT NULL, -- seq >> 12
     key    TEXT    NOT NULL, -- 's' || subject, or 'j' || assertion_jti
     seq    INTEGER NOT NULL,
     PRIMARY KEY (bucket, key, seq)
@@ -19,9 +19,9 @@ CREATE TABLE IF NOT EXISTS audit_lookup_state (
 ) STRICT;
 
 INSERT INTO audit_lookup (bucket, key, seq)
-    SELECT seq >> 16, 's' || subject, seq FROM audit_events WHERE subject <> '';
+    SELECT seq >> 12, 's' || subject, seq FROM audit_events WHERE subject <> '';
 INSERT INTO audit_lookup (bucket, key, seq)
-    SELECT seq >> 16, 'j' || assertion_jti, seq FROM audit_events WHERE assertion_jti <> '';
+    SELECT seq >> 12, 'j' || assertion_jti, seq FROM audit_events WHERE assertion_jti <> '';
 INSERT INTO audit_lookup_state (id, indexed_to) SELECT 1, coalesce(max(seq), 0) FROM audit_events;
 
 DROP INDEX IF EXISTS audit_events_subject;
