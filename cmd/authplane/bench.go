@@ -41,7 +41,7 @@ func newBenchCmd() *cobra.Command {
 	f.DurationVar(&o.Duration, "duration", 20*time.Second, "measured window (at most 4m)")
 	f.DurationVar(&o.Warmup, "warmup", bench.DefaultWarmup, "unmeasured warm-up before the window")
 	f.StringVar(&o.ClientAuth, "client-auth", bench.ClientAuthSecret, `client authentication: "secret" (client_secret_basic) or "private_key_jwt"`)
-	f.StringVar(&o.IdPAlg, "idp-alg", bench.IdPAlgES256, `signature algorithm of the bench IdP's ID-JAGs: "ES256" or "RS256"`)
+	f.StringVar(&o.IdPAlg, "idp-alg", bench.IdPAlgRS256, `signature algorithm of the bench IdP's ID-JAGs: "RS256" (as Okta, Entra ID and Google sign) or "ES256"`)
 	f.StringVar(&o.Target, "target", "", "public base URL of a running AuthPlane on loopback (default: start one)")
 	f.StringVar(&adminURL, "admin-url", "", "admin base URL of the --target")
 	f.IntVar(&o.PID, "pid", 0, "process id of the --target, to report its CPU and memory")

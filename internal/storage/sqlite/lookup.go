@@ -26,7 +26,7 @@ const (
 	lookupEvery = time.Second
 	// lookupChunk bounds the events indexed in one transaction, and so
 	// how long the indexer holds the writer connection.
-	lookupChunk = 2000
+	lookupChunk = 1000
 )
 
 // Prefixes of audit_lookup keys.
