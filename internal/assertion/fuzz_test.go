@@ -105,9 +105,14 @@ func independentlyValid(raw string, a *Assertion) error {
 	return nil
 }
 
-func BenchmarkValidateES256(b *testing.B) {
+func BenchmarkValidateES256(b *testing.B) { benchValidate(b, jag{}) }
+
+func BenchmarkValidateRS256(b *testing.B) { benchValidate(b, jag{header: map[string]any{"alg": "RS256"}}) }
+
+// benchValidate measures the whole validation of one ID-JAG.
+func benchValidate(b *testing.B, j jag) {
 	v, _ := newTestValidator()
-	tok := jag{}.build(b)
+	tok := j.build(b)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
