@@ -30,6 +30,9 @@ func newBenchCmd() *cobra.Command {
 			"latency percentiles, errors by status and error code, the server's CPU and memory, and checks that\n" +
 			"every token received has its token.issued audit event. Exits non-zero if any request failed or any\n" +
 			"token is missing from the audit trail. Targets other than loopback are refused.\n\n" +
+			"The bench IdP signs RS256 ID-JAGs by default, as Okta, Entra ID and Google sign their tokens;\n" +
+			"--idp-alg ES256 measures ES256 ones. The started server inherits GOMAXPROCS, GOGC, GOMEMLIMIT and\n" +
+			"GODEBUG from the environment, and nothing else.\n\n" +
 			"With --target, the server must run with insecure_allow_loopback (the bench IdP serves its keys over\n" +
 			"http on 127.0.0.1); the admin API is found through --admin-url, else AUTHPLANE_ADMIN_URL, and the\n" +
 			"token comes from AUTHPLANE_ADMIN_TOKEN.",
