@@ -114,14 +114,14 @@ func expirePersistedKeys(t *testing.T, s *server) {
 	}
 }
 
-// staleBound grants every 50 ms until the first 503 and checks that every
-// grant started within max_stale of the fetch succeeded, that the first
-// failure is a 503 with Retry-After, that it consumed nothing, and that
-// grants recover when the IdP is back.
 // staleMargin is how far from max_stale the switch to 503 may be seen
 // from the test's side.
 const staleMargin = 250 * time.Millisecond
 
+// staleBound grants every 50 ms until the first 503 and checks that every
+// grant started within max_stale of the fetch (less staleMargin) succeeded,
+// that the first failure is a 503 with Retry-After, that it consumed
+// nothing, and that grants recover when the IdP is back.
 func staleBound(t *testing.T, s *server, hc *http.Client, a agent, p *enterpriseIdP, fetched time.Time) {
 	t.Helper()
 	var lastOK time.Duration
