@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -152,24 +153,18 @@ func refValidEscapes(data []byte) bool {
 	return true
 }
 
-// refHex4 parses the four hex digits at data[at:at+4].
+// refHex4 parses the four hex digits at data[at:at+4], with strconv rather
+// than the parser's own hex4, so that the reference stays independent of the
+// code it checks.
 func refHex4(data []byte, at int) (rune, bool) {
 	if at+4 > len(data) {
 		return 0, false
 	}
-	var r rune
-	for _, c := range data[at : at+4] {
-		r <<= 4
-		switch {
-		case c >= '0' && c <= '9':
-			r |= rune(c - '0')
-		case c >= 'a' && c <= 'f':
-			r |= rune(c - 'a' + 10)
-		case c >= 'A' && c <= 'F':
-			r |= rune(c - 'A' + 10)
-		default:
+	for _, c := range data[at : at+4] { // ParseUint would also take a sign or "0x"
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
 			return 0, false
 		}
 	}
-	return r, true
+	n, err := strconv.ParseUint(string(data[at:at+4]), 16, 32)
+	return rune(n), err == nil
 }
