@@ -160,11 +160,6 @@ func refHex4(data []byte, at int) (rune, bool) {
 	if at+4 > len(data) {
 		return 0, false
 	}
-	for _, c := range data[at : at+4] { // ParseUint would also take a sign or "0x"
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return 0, false
-		}
-	}
 	n, err := strconv.ParseUint(string(data[at:at+4]), 16, 32)
 	return rune(n), err == nil
 }
