@@ -107,7 +107,9 @@ func independentlyValid(raw string, a *Assertion) error {
 
 func BenchmarkValidateES256(b *testing.B) { benchValidate(b, jag{}) }
 
-func BenchmarkValidateRS256(b *testing.B) { benchValidate(b, jag{header: map[string]any{"alg": "RS256"}}) }
+func BenchmarkValidateRS256(b *testing.B) {
+	benchValidate(b, jag{header: map[string]any{"alg": "RS256"}})
+}
 
 // benchValidate measures the whole validation of one ID-JAG.
 func benchValidate(b *testing.B, j jag) {

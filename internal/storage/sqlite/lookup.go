@@ -25,8 +25,12 @@ const (
 	// lookupEvery is how often the indexer catches up.
 	lookupEvery = time.Second
 	// lookupChunk bounds the events indexed in one transaction, and so
-	// how long the indexer holds the writer connection.
+	// how long the indexer holds the writer connection (about 6 ms).
 	lookupChunk = 1000
+	// lookupPause separates the chunks of a long catch-up (a trail
+	// written before the lookup existed, or while no server ran), so that
+	// grants keep most of the writer's time.
+	lookupPause = 20 * time.Millisecond
 )
 
 // Prefixes of audit_lookup keys.
@@ -67,8 +71,8 @@ func (l *lookupIndexer) run() {
 	}
 }
 
-// catchUp indexes chunk after chunk until the indexer has caught up or is
-// stopped.
+// catchUp indexes chunk after chunk, lookupPause apart, until the indexer
+// has caught up or is stopped.
 func (l *lookupIndexer) catchUp() error {
 	for {
 		n, err := l.s.indexLookups(context.Background(), lookupChunk)
@@ -78,7 +82,7 @@ func (l *lookupIndexer) catchUp() error {
 		select {
 		case <-l.quit:
 			return nil
-		default:
+		case <-time.After(lookupPause):
 		}
 	}
 }

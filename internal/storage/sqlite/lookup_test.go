@@ -178,8 +178,9 @@ func TestAuditLookup_DeleteRangeRemovesItsEntries(t *testing.T) {
 	}
 }
 
-// Migrating a trail written before the lookup existed indexes it at once.
-func TestAuditLookup_MigrationIndexesTheExistingTrail(t *testing.T) {
+// A trail written before the lookup existed is searchable as soon as the
+// migration has run (by scanning), and indexed by the indexer afterwards.
+func TestAuditLookup_MigrationThenIndexerCoverTheExistingTrail(t *testing.T) {
 	ctx := t.Context()
 	s := openAt(t, filepath.Join(t.TempDir(), "authplane.db"), Options{SkipMigrate: true, noLookupIndexer: true})
 	p, err := s.migrations()
@@ -197,6 +198,12 @@ func TestAuditLookup_MigrationIndexesTheExistingTrail(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if got := searchAll(t, s, storage.AuditFilter{Subject: "user-2"}); !slices.Equal(got, []string{"evt-2", "evt-5"}) {
+		t.Fatalf("subject search right after the migration: %v", got)
+	}
+	if n, err := s.indexLookups(ctx, 100); err != nil || n != 5 {
+		t.Fatalf("indexLookups after the migration = %d, %v; want the 5 old events", n, err)
+	}
 	var entries, indexedTo int64
 	if err := s.reader.QueryRowContext(ctx, "SELECT count(*) FROM audit_lookup").Scan(&entries); err != nil {
 		t.Fatal(err)
@@ -205,9 +212,9 @@ func TestAuditLookup_MigrationIndexesTheExistingTrail(t *testing.T) {
 		t.Fatal(err)
 	}
 	if entries != 10 || indexedTo != 5 {
-		t.Fatalf("after the migration: %d lookup entries, indexed_to %d; want 10 and 5", entries, indexedTo)
+		t.Fatalf("after indexing: %d lookup entries, indexed_to %d; want 10 and 5", entries, indexedTo)
 	}
 	if got := searchAll(t, s, storage.AuditFilter{Subject: "user-2"}); !slices.Equal(got, []string{"evt-2", "evt-5"}) {
-		t.Fatalf("subject search after the migration: %v", got)
+		t.Fatalf("subject search after indexing: %v", got)
 	}
 }

@@ -3,7 +3,9 @@
 -- column costs one page write per grant; this table is filled in batches,
 -- after the events commit, with keys bucketed by seq so that one batch
 -- touches few pages. Events with seq above indexed_to are not in it yet and
--- are found by scanning them.
+-- are found by scanning them. An existing trail is indexed by the running
+-- server in the background, not here, so that upgrading a large store does
+-- not hold up start-up.
 
 -- +goose Up
 CREATE TABLE IF NOT EXISTS audit_lookup (
@@ -18,11 +20,7 @@ CREATE TABLE IF NOT EXISTS audit_lookup_state (
     indexed_to INTEGER NOT NULL -- every event with seq <= indexed_to is in audit_lookup
 ) STRICT;
 
-INSERT INTO audit_lookup (bucket, key, seq)
-    SELECT seq >> 12, 's' || subject, seq FROM audit_events WHERE subject <> '';
-INSERT INTO audit_lookup (bucket, key, seq)
-    SELECT seq >> 12, 'j' || assertion_jti, seq FROM audit_events WHERE assertion_jti <> '';
-INSERT INTO audit_lookup_state (id, indexed_to) SELECT 1, coalesce(max(seq), 0) FROM audit_events;
+INSERT INTO audit_lookup_state (id, indexed_to) VALUES (1, 0);
 
 DROP INDEX IF EXISTS audit_events_subject;
 DROP INDEX IF EXISTS audit_events_assertion_jti;
